@@ -128,6 +128,24 @@ export function wrapError(
   return new CpansecError(code, `${message}: ${reason}`, { ...options, cause: err });
 }
 
+/**
+ * Adds where-context (a file name) to an error from pure code that only saw
+ * bytes. Keeps the code, hint and details; non-Cpansec errors are wrapped.
+ */
+export function inContext(
+  err: unknown,
+  where: string,
+  fallback: ErrorCode,
+  details: Record<string, unknown> = {},
+): CpansecError {
+  if (!(err instanceof CpansecError)) return wrapError(err, fallback, where, { details });
+  return new CpansecError(err.code, `${where}: ${err.message}`, {
+    ...(err.hint === undefined ? {} : { hint: err.hint }),
+    details: { ...details, ...err.details },
+    cause: err,
+  });
+}
+
 /** For switch statements over discriminated unions: fails to compile when a case is missing. */
 export function assertNever(value: never, what = 'value'): never {
   throw new CpansecError('INTERNAL', `unexpected ${what}: ${JSON.stringify(value)}`);

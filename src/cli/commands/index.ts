@@ -1,0 +1,10 @@
+import { defineApply } from './apply.js';
+import { defineCheck } from './check.js';
+import { defineShow } from './show.js';
+import type { Command } from 'commander';
+import type { Runner } from '../main.js';
+
+export type DefineCommand = (program: Command, run: Runner) => void;
+
+/** Every command, in the order `--help` lists them. */
+export const COMMANDS: readonly DefineCommand[] = [defineShow, defineCheck, defineApply];
