@@ -41,6 +41,7 @@ export interface ExpectedPatch {
   applied: boolean;
   fail_reasons: string[];
   hunks_reported: ExpectedHunk[];
+  files: { path: string; change: string }[];
 }
 
 export interface ExpectedChangedFile {
@@ -282,6 +283,20 @@ export async function checkEntry(root: string, entry: string): Promise<EntryVerd
     const b = state.get(path);
     const changed = a?.content !== b?.content || (a?.mode ?? '100644') !== (b?.mode ?? '100644');
     if (changed && !listed.has(utf8(path))) treeProblems.push(`${utf8(path)} changed, GNU left it alone`);
+  }
+  // A file whose bytes or mode differ after the series is charged to every
+  // applied patch that changed it, so the per-patch figure covers bytes too.
+  for (const problem of treeProblems) {
+    for (const p of patches) {
+      const exp = expected.patches.find((e) => e.index === p.index);
+      const hit =
+        exp?.applied === true &&
+        exp.files.some((f) => problem.startsWith(`${f.path}:`) || problem.startsWith(`${f.path} `));
+      if (hit) {
+        p.problems.push(`after the series: ${problem}`);
+        p.agree = false;
+      }
+    }
   }
   if (state.size !== expected.final_file_count) {
     treeProblems.push(`final file count ${state.size}, GNU ${expected.final_file_count}`);
