@@ -56,7 +56,8 @@ function gitExtended(out: string[], f: FilePatch): void {
       assertNever(f, 'file patch');
   }
   if (f.oldHash !== undefined && f.newHash !== undefined) {
-    const sameMode = f.type === 'modify' && f.oldMode !== undefined && f.oldMode === f.newMode;
+    // git writes the mode on the index line when the section does not change it.
+    const sameMode = f.type !== 'create' && f.type !== 'delete' && f.oldMode !== undefined && f.oldMode === f.newMode;
     out.push(`index ${f.oldHash}..${f.newHash}${sameMode ? ' ' + f.oldMode : ''}\n`);
   }
 }
