@@ -53,36 +53,32 @@ export function gitModeOf(mode: number): string {
 
 /** Turns a failed plan into the most specific error, carrying the full report. */
 export function refusal(report: DirPatchReport): CpansecError {
-  const reasons = report.failReasons;
-  const code: ErrorCode = reasons.includes('reversed-or-already-applied')
+  // The failed files' own reasons pick the code; "hunks-failed" in failReasons may only echo them.
+  const failed = report.files.filter((f) => f.status === 'failed');
+  const reasons = new Set<string>(failed.map((f) => f.reason ?? 'hunks-failed'));
+  const only = (r: string): boolean => reasons.size === 1 && reasons.has(r);
+  const code: ErrorCode = reasons.has('reversed-or-already-applied')
     ? 'PATCH_REVERSED'
-    : reasons.every((r) => r === 'file-not-found')
+    : only('file-not-found')
       ? 'FILE_NOT_FOUND'
-      : reasons.every((r) => r === 'file-already-exists')
+      : only('file-already-exists')
         ? 'FILE_EXISTS'
         : 'PATCH_CONFLICT';
-  const failed = report.files.flatMap((f) =>
-    f.status === 'failed'
-      ? [
-          `${f.path}: ${
-            f.reason ??
-            f.hunks
-              .filter((h) => h.status === 'failed')
-              .map((h) => `hunk #${h.hunk} failed`)
-              .join(', ')
-          }`,
-        ]
-      : [],
-  );
+  const lines = failed.map((f) => {
+    const hunks = f.hunks.filter((h) => h.status === 'failed').map((h) => `hunk #${h.hunk} failed at line ${h.line}`);
+    return `${f.path}: ${hunks.length > 0 ? hunks.join(', ') : (f.message ?? f.reason ?? 'failed')}`;
+  });
   const hint =
     code === 'PATCH_REVERSED'
-      ? 'the patch looks already applied (its reverse applies); use --reverse to undo it'
+      ? 'the patch looks already applied to some files (their reverse applies); use --reverse to undo it'
       : code === 'FILE_NOT_FOUND'
         ? 'is --dir the distribution root, and is --strip right (default 1, like patch -p1)?'
-        : 'the files differ from what the patch expects; try `check --fuzz 2` to see whether a looser match is possible';
+        : code === 'FILE_EXISTS'
+          ? 'the patch creates a file that is already there; is the patch already applied in part?'
+          : 'the files differ from what the patch expects; `check --fuzz 2` shows whether a looser match is possible';
   return new CpansecError(
     code,
-    `${report.patch.path} does not apply to ${report.dir}:\n  ${failed.join('\n  ') || reasons.join(', ')}`,
+    `${report.patch.path} does not apply to ${report.dir}:\n  ${lines.join('\n  ') || report.failReasons.join(', ')}`,
     {
       hint,
       details: { report },

@@ -33,7 +33,7 @@ describe('cpansec-patch show', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Acme-Demo-CVE-2099-0001');
     expect(run.stdout).toContain('CVE-2099-0001');
-    expect(run.stdout).toMatch(/2 file\(s\) changed, 12 insertion\(s\), 1 deletion\(s\)/);
+    expect(run.stdout).toMatch(/2 file\(s\) changed, 13 insertion\(s\), 1 deletion\(s\)/);
   });
 
   it('prints one JSON document with --json', () => {
@@ -43,7 +43,12 @@ describe('cpansec-patch show', () => {
     expect(run.json.command).toBe('show');
     expect(run.json.result).toMatchObject({
       format: 'git-diff',
-      metadata: { patchId: 'Acme-Demo-CVE-2099-0001', distribution: 'Acme-Demo', affectedVersions: '<= 1.00', severity: 'high' },
+      metadata: {
+        patchId: 'Acme-Demo-CVE-2099-0001',
+        distribution: 'Acme-Demo',
+        affectedVersions: '<= 1.00',
+        severity: 'high',
+      },
       issues: [],
     });
   });
@@ -73,7 +78,13 @@ describe('cpansec-patch check', () => {
     const before = snapshotTree(tree);
     const run = runCli(['check', PATCH, '--dir', tree, '--json']);
     expect(run.code).toBe(0);
-    expect(run.json.result).toMatchObject({ outcome: 'clean', files: [{ path: 'lib/Acme/Demo.pm', change: 'modified' }, { path: 't/open-magic.t', change: 'created' }] });
+    expect(run.json.result).toMatchObject({
+      outcome: 'clean',
+      files: [
+        { path: 'lib/Acme/Demo.pm', change: 'modified' },
+        { path: 't/open-magic.t', change: 'created' },
+      ],
+    });
     expect(snapshotTree(tree)).toEqual(before);
   });
 
