@@ -6,7 +6,7 @@
 import { CpansecError } from '../../errors.js';
 import type { Limits } from '../limits.js';
 import { splitKeepingNewlines } from './lines.js';
-import { compileHunk, locateHunk } from './locate.js';
+import { InputFile, compileHunk, locateHunk } from './locate.js';
 import { Splicer } from './splice.js';
 import type { FailReason, FileChange, FileEntry, FileReport, HunkReport } from './apply-types.js';
 import type { CompiledHunk, Cursor } from './locate.js';
@@ -82,6 +82,7 @@ export function runFile(file: FilePatch, sel: Selection, opts: FileRunOptions): 
     });
   }
   const lines = splitKeepingNewlines(content);
+  const inputFile = new InputFile(lines);
   const cursor: Cursor = { inOffset: 0, lastFrozen: 0 };
   const out = new Splicer(lines, cursor);
   const hunks: HunkReport[] = [];
@@ -105,11 +106,16 @@ export function runFile(file: FilePatch, sel: Selection, opts: FileRunOptions): 
     let where = 0;
     let fuzz = 0;
     for (;;) {
-      where = locateHunk(lines, h, fuzz, cursor);
+      where = locateHunk(inputFile, h, fuzz, cursor);
       // GNU --forward: if the first hunk does not match at this fuzz but its
       // reverse does, the patch was applied before: "Reversed (or previously
       // applied) patch detected!  Skipping patch."
-      if (k === 0 && where === 0 && opts.detectApplied && locateHunk(lines, compileHunk(hunk, true), fuzz, cursor)) {
+      if (
+        k === 0 &&
+        where === 0 &&
+        opts.detectApplied &&
+        locateHunk(inputFile, compileHunk(hunk, true), fuzz, cursor)
+      ) {
         reversed = true;
         break;
       }

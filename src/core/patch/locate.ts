@@ -74,28 +74,95 @@ export function compileHunk(hunk: Hunk, swapped = false): CompiledHunk {
   };
 }
 
+/**
+ * The file being patched. Searches start with string comparisons; a search
+ * that goes on past STRING_PROBES offsets switches to comparing line ids (an
+ * Int32Array built once per file, on first need), and stops at once when the
+ * hunk holds a line the file does not have. The order of the probes, hence
+ * the result, is GNU's either way; only the cost of a hunk that matches
+ * nowhere changes (one pass over integers instead of strings, or none).
+ */
+export class InputFile {
+  private map: Map<string, number> | null = null;
+  private idLines: Int32Array | null = null;
+
+  constructor(readonly lines: readonly string[]) {}
+
+  /** The lines as ids; id 0 is '', which only lines past the end compare equal to. */
+  ids(): Int32Array {
+    if (this.idLines === null) {
+      const map = new Map<string, number>([['', 0]]);
+      const ids = new Int32Array(this.lines.length);
+      for (let i = 0; i < this.lines.length; i++) {
+        const line = this.lines[i] as string;
+        let id = map.get(line);
+        if (id === undefined) {
+          id = map.size;
+          map.set(line, id);
+        }
+        ids[i] = id;
+      }
+      this.map = map;
+      this.idLines = ids;
+    }
+    return this.idLines;
+  }
+
+  /** Ids of a pattern's lines, -1 for a line the file does not have. */
+  patternIds(pattern: readonly string[]): Int32Array {
+    this.ids();
+    const map = this.map as Map<string, number>;
+    return Int32Array.from(pattern, (l) => map.get(l) ?? -1);
+  }
+}
+
+const STRING_PROBES = 4096;
+
 /** Per-file matching state: GNU's in_offset and last_frozen_line. */
 export interface Cursor {
   inOffset: number;
   lastFrozen: number;
 }
 
-/** GNU patch_match: does the pattern, minus fuzzed context, match at line base + offset? */
-function patchMatch(
-  input: readonly string[],
-  h: CompiledHunk,
-  base: number,
-  offset: number,
-  prefixFuzz: number,
-  suffixFuzz: number,
-): boolean {
-  const patLines = h.pattern.length - suffixFuzz;
-  const start = base + offset - 1; // 0-based index of the pattern's first line
-  for (let p = prefixFuzz; p < patLines; p++) {
-    // Lines outside the file compare as empty, as GNU's ifetch returns them.
-    if ((input[start + p] ?? '') !== h.pattern[p]) return false;
+/**
+ * GNU patch_match: does the pattern, minus fuzzed context, match at line
+ * base + offset? Returns null when the hunk cannot match at any offset (a
+ * compared line is missing from the file), which ends the search early.
+ */
+class Matcher {
+  private probes = 0;
+  private ids: Int32Array | null = null;
+  private patternIds: Int32Array | null = null;
+
+  constructor(
+    private readonly file: InputFile,
+    private readonly h: CompiledHunk,
+  ) {}
+
+  match(base: number, offset: number, prefixFuzz: number, suffixFuzz: number): boolean | null {
+    const patLines = this.h.pattern.length - suffixFuzz;
+    const start = base + offset - 1; // 0-based index of the pattern's first line
+    if (this.probes++ < STRING_PROBES) {
+      const input = this.file.lines;
+      for (let p = prefixFuzz; p < patLines; p++) {
+        // Lines outside the file compare as empty, as GNU's ifetch returns them.
+        if ((input[start + p] ?? '') !== this.h.pattern[p]) return false;
+      }
+      return true;
+    }
+    if (this.ids === null) {
+      this.ids = this.file.ids();
+      this.patternIds = this.file.patternIds(this.h.pattern);
+      for (let p = prefixFuzz; p < patLines; p++) if (this.patternIds[p] === -1) return null;
+    }
+    const ids = this.ids;
+    const pattern = this.patternIds as Int32Array;
+    for (let p = prefixFuzz; p < patLines; p++) {
+      const at = start + p;
+      if ((at >= 0 && at < ids.length ? ids[at] : 0) !== pattern[p]) return false;
+    }
+    return true;
   }
-  return true;
 }
 
 /**
@@ -104,7 +171,9 @@ function patchMatch(
  * start plus the offset of the hunks before): 0, +1, -1, +2, -2, ... within
  * [last_frozen_line + 1, end]. Updates cur.inOffset on success, as GNU does.
  */
-export function locateHunk(input: readonly string[], h: CompiledHunk, fuzz: number, cur: Cursor): number {
+export function locateHunk(file: InputFile, h: CompiledHunk, fuzz: number, cur: Cursor): number {
+  const input = file.lines;
+  const m = new Matcher(file, h);
   const firstGuess = h.first + cur.inOffset;
   const patLines = h.pattern.length;
   const context = Math.max(h.prefix, h.suffix);
@@ -125,11 +194,7 @@ export function locateHunk(input: readonly string[], h: CompiledHunk, fuzz: numb
   if (prefixFuzz < 0 && h.first <= 1) {
     // Can only match the start of the file.
     const offset = 1 - firstGuess;
-    if (
-      cur.lastFrozen <= h.prefix &&
-      offset <= maxPosOffset &&
-      patchMatch(input, h, firstGuess, offset, 0, suffixFuzz)
-    ) {
+    if (cur.lastFrozen <= h.prefix && offset <= maxPosOffset && m.match(firstGuess, offset, 0, suffixFuzz) === true) {
       cur.inOffset += offset;
       return firstGuess + offset;
     }
@@ -141,7 +206,7 @@ export function locateHunk(input: readonly string[], h: CompiledHunk, fuzz: numb
   if (suffixFuzz < 0) {
     // Can only match the end of the file.
     const offset = firstGuess - (input.length - patLines + 1);
-    if (offset <= maxNegOffset && patchMatch(input, h, firstGuess, -offset, prefixFuzz, 0)) {
+    if (offset <= maxNegOffset && m.match(firstGuess, -offset, prefixFuzz, 0) === true) {
       cur.inOffset -= offset;
       return firstGuess - offset;
     }
@@ -153,13 +218,21 @@ export function locateHunk(input: readonly string[], h: CompiledHunk, fuzz: numb
   // which apply_hunk later refuses as "misordered hunks").
   const minOffset = maxPosOffset < 0 ? firstGuess - maxWhere : maxNegOffset < 0 ? firstGuess - minWhere : 0;
   for (let offset = minOffset; offset <= maxOffset; offset++) {
-    if (offset <= maxPosOffset && patchMatch(input, h, firstGuess, offset, prefixFuzz, suffixFuzz)) {
-      cur.inOffset += offset;
-      return firstGuess + offset;
+    if (offset <= maxPosOffset) {
+      const r = m.match(firstGuess, offset, prefixFuzz, suffixFuzz);
+      if (r === null) return 0;
+      if (r) {
+        cur.inOffset += offset;
+        return firstGuess + offset;
+      }
     }
-    if (offset <= maxNegOffset && patchMatch(input, h, firstGuess, -offset, prefixFuzz, suffixFuzz)) {
-      cur.inOffset -= offset;
-      return firstGuess - offset;
+    if (offset <= maxNegOffset) {
+      const r = m.match(firstGuess, -offset, prefixFuzz, suffixFuzz);
+      if (r === null) return 0;
+      if (r) {
+        cur.inOffset -= offset;
+        return firstGuess - offset;
+      }
     }
   }
   return 0;

@@ -191,6 +191,29 @@ describe('planPatch (parity with GNU patch 2.7.6)', () => {
     });
   });
 
+  describe.skipIf(!HAVE_GNU_PATCH || !HAVE_DIFF)('when thousands of lines were added before the hunks', () => {
+    // Far offsets: the search runs past the string probes into the line-id
+    // comparison of locate.ts, which must pick the same place as GNU.
+    it('agrees with GNU patch on where each hunk lands', () => {
+      fc.assert(
+        fc.property(
+          caseArb,
+          fc.array(lineArb, { minLength: 1, maxLength: 5 }),
+          fc.integer({ min: 2500, max: 6000 }),
+          ({ a, edits, drift, fuzz }, filler, count) => {
+            const b = edit(a, edits);
+            if (a === b) return;
+            const patch = diffU('f', a, b);
+            const padding = Array.from({ length: count }, (_, i) => filler[i % filler.length]).join('\n') + '\n';
+            const target = padding + edit(a, drift);
+            expectSame(plan(patch, target, fuzz), gnuPatch({ f: target }, patch, { fuzz }), target);
+          },
+        ),
+        { numRuns: Math.ceil(RUNS / 2) },
+      );
+    });
+  });
+
   describe.skipIf(!HAVE_GNU_PATCH || !HAVE_GIT)('when the patch comes from git diff --no-index', () => {
     it('agrees with GNU patch on outcome, hunk lines and bytes', () => {
       fc.assert(
