@@ -16,7 +16,8 @@ export interface Stats {
 export function stats(samples: number[]): Stats {
   const sorted = [...samples].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  const median =
+    sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
   return { runs: sorted.length, median, min: sorted[0] as number, max: sorted[sorted.length - 1] as number };
 }
 
@@ -33,12 +34,21 @@ export async function timeFn(fn: () => unknown, runs: number, warmup = 1): Promi
 }
 
 /** Times a command (spawned, waited for) `runs` times; fails loudly if it exits non-zero. */
-export function timeCommand(cmd: string, args: string[], runs: number, options: { cwd?: string; before?: () => void; okCodes?: number[] } = {}): Stats {
+export function timeCommand(
+  cmd: string,
+  args: string[],
+  runs: number,
+  options: { cwd?: string; before?: () => void; okCodes?: number[] } = {},
+): Stats {
   const samples: number[] = [];
   for (let i = 0; i < runs + 1; i++) {
     options.before?.();
     const t0 = process.hrtime.bigint();
-    const res = spawnSync(cmd, args, { cwd: options.cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const res = spawnSync(cmd, args, {
+      cwd: options.cwd,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     if (!(options.okCodes ?? [0]).includes(res.status ?? -1)) {
       throw new Error(`${cmd} ${args.join(' ')} exited ${res.status}: ${res.stderr?.toString().slice(0, 500)}`);
