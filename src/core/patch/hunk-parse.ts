@@ -60,6 +60,15 @@ export function parseHunk(src: HunkSource, at: number): { hunk: Hunk; next: numb
   let i = at + 1;
   while (remOld > 0 || remNew > 0) {
     if (i >= src.lines.length) {
+      // GNU patch (pch.c another_hunk) takes up to three lines missing at the
+      // very end of the patch for blank context lines whose lone space was
+      // stripped with the trailing blank lines ("Assume blank lines got
+      // chopped"). Padding adds no change, only context that must match, and
+      // real published patches rely on it; anything else is a truncation.
+      if (remOld === remNew && remOld <= 3 && src.terminated) {
+        for (; remOld > 0; remOld--, remNew--) lines.push({ op: ' ', text: '', eol: true });
+        break;
+      }
       throw parseError(i, `hunk at line ${at + 1} ends early: ${remOld} old and ${remNew} new lines missing`, {
         reason: 'truncated',
       });

@@ -261,6 +261,44 @@ describe('planPatch', () => {
     });
   });
 
+  describe('when the patch leans on GNU patch leniencies', () => {
+    it.each([
+      ['a blank line for an empty context line', '--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n a\n\n-b\n+B\n', 'a\n\nb\n'],
+      ['a tab-led line for context', '--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n\tx\n-b\n+B\n', '\tx\nb\n'],
+      [
+        '"#" comment lines in and between hunks',
+        '--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n a\n#c\n-b\n+B\n c\n#c\n@@ -4 +4 @@\n-d\n+D\n',
+        'a\nb\nc\nd\n',
+      ],
+      ['"=" for context', '--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n=a\n-b\n+B\n', 'a\nb\n'],
+      [
+        'a localised no-newline marker',
+        '--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n\\ Kein Zeilenumbruch am Dateiende.\n+A\n',
+        'a',
+      ],
+      [
+        'names with timestamps and spaces',
+        '--- a/f\t2024-01-01 00:00:00 +0000\n+++ b/f\t2024-01-02 00:00:00 +0000\n@@ -1 +1 @@\n-a\n+A\n',
+        'a\n',
+      ],
+      ['an insertion with no context', '--- a/f\n+++ b/f\n@@ -1,0 +2 @@\n+X\n', 'a\nb\n'],
+      ['a "+0,0" deletion to a named file', '--- a/f\n+++ b/f\n@@ -1 +0,0 @@\n-a\n', 'a\n'],
+    ])('applies %s like GNU patch', (_, patch, content) => {
+      const p = planLikeGnu({ f: content }, patch);
+      expect(p.outcome).not.toBe('fail');
+    });
+    it('applies a hunk whose last blank context lines were chopped off the patch', () => {
+      const patch = '--- a/f\n+++ b/f\n@@ -1,5 +1,5 @@\n a\n-b\n+B\n c\n';
+      expect(planLikeGnu({ f: 'a\nb\nc\n\n\n' }, patch).outcome).toBe('clean');
+      expect(planLikeGnu({ f: 'a\nb\nc\nd\ne\n' }, patch).outcome).toBe('fail');
+      expect(planLikeGnu({ f: 'a\nb\nc\nd\ne\n' }, patch, { fuzz: 2 }).outcome).toBe('fuzz');
+    });
+    it('prepends when "@@ -0,0" names an existing file (GNU does)', () => {
+      const p = planLikeGnu({ f: 'old\n' }, '--- a/f\n+++ b/f\n@@ -0,0 +1 @@\n+new\n');
+      expect(p.changes.get('f')?.content).toBe('new\nold\n');
+    });
+  });
+
   describe('when asked to reverse', () => {
     it('undoes the patch', () => {
       const p = planLikeGnu({ 'lib/Foo.pm': 'package Foo;\nmy $x = 2;\n1;\n' }, FOO_PATCH, { reverse: true });

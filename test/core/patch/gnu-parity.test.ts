@@ -214,6 +214,39 @@ describe('planPatch (parity with GNU patch 2.7.6)', () => {
     });
   });
 
+  describe.skipIf(!HAVE_GNU_PATCH || !HAVE_DIFF)(
+    'when blank context lines were chopped off the end of the patch',
+    () => {
+      it('agrees with GNU patch, which supplies up to three of them', () => {
+        fc.assert(
+          fc.property(caseArb, fc.integer({ min: 1, max: 4 }), ({ a, edits, drift, fuzz }, chop) => {
+            const b = edit(a, edits);
+            if (a === b) return;
+            const full = diffU('f', `${a}\n\n\n\n`, `${b}\n\n\n\n`);
+            const lines = full.split('\n');
+            let cut = 0;
+            while (cut < chop && lines.length > 1 && lines[lines.length - 2] === ' ') {
+              lines.splice(lines.length - 2, 1);
+              cut++;
+            }
+            const patch = lines.join('\n');
+            const target = `${edit(a, drift)}\n\n\n\n`;
+            let ours: PatchPlan;
+            try {
+              ours = plan(patch, target, fuzz);
+            } catch {
+              // We refuse only what GNU patch cannot read either ("unexpected end of file").
+              expect(gnuPatch({ f: target }, patch, { fuzz }).exit).toBe(2);
+              return;
+            }
+            expectSame(ours, gnuPatch({ f: target }, patch, { fuzz }), target);
+          }),
+          { numRuns: RUNS },
+        );
+      });
+    },
+  );
+
   describe.skipIf(!HAVE_GNU_PATCH || !HAVE_GIT)('when the patch comes from git diff --no-index', () => {
     it('agrees with GNU patch on outcome, hunk lines and bytes', () => {
       fc.assert(

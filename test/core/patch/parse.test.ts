@@ -201,6 +201,12 @@ describe('parseDiff', () => {
       const h = parseDiff('--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n\n-b\n+c\n').files[0]?.hunks[0];
       expect(h?.lines[1]).toEqual({ op: ' ', text: '', eol: true });
     });
+    it('supplies up to three blank context lines missing at the very end, as GNU patch does', () => {
+      const h = parseDiff(fixture('chopped-blank-context.patch')).files[0]?.hunks[0];
+      expect(h?.lines.at(-1)).toEqual({ op: ' ', text: '', eol: true });
+      expect(h?.lines).toHaveLength(5);
+      expect(refusal('--- a/x\n+++ b/x\n@@ -1,6 +1,6 @@\n a\n-b\n+c\n').details?.['reason']).toBe('truncated');
+    });
     it('skips "#" comment lines inside a hunk', () => {
       const h = parseDiff('--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n a\n# a comment\n-b\n+c\n').files[0]?.hunks[0];
       expect(h?.lines.map((l) => l.op)).toEqual([' ', '-', '+']);
@@ -223,6 +229,7 @@ describe('parseDiff', () => {
     });
     it('names the patch line of a truncated hunk', () => {
       expect(refusal(fixture('truncated-hunk.patch')).details?.['line']).toBe(6);
+      expect(refusal('--- a/x\n+++ b/x\n@@ -1,5 +1,5 @@\n a\n-b\n').details?.['reason']).toBe('truncated');
       expect(refusal(fixture('wrong-counts.patch')).details?.['line']).toBe(7);
     });
     it('refuses a hunk without a change, a header without a hunk and a mangled hunk header', () => {
