@@ -102,10 +102,10 @@ function run(diff: Diff, files: FileMap, strip: number, opts: Parameters<typeof 
       const parts = sel.outName.split('/');
       const blocked = parts.slice(1).some((_, k) => isFile(parts.slice(0, k + 1).join('/')));
       if (blocked) {
-        const hunks = file.hunks.map((_, k) => ({
+        const hunks = file.hunks.map((h, k) => ({
           hunk: k + 1,
           status: 'ignored' as const,
-          line: 0,
+          line: h.oldStart,
           offset: 0,
           fuzz: 0,
         }));
