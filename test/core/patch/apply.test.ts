@@ -187,6 +187,15 @@ describe('planPatch', () => {
     });
   });
 
+  describe('when two sections patch the same file', () => {
+    it('applies the second to the result of the first, as GNU patch does', () => {
+      const first = '--- a/f\n+++ b/f\n@@ -1,3 +1,4 @@\n line 1\n+inserted\n line 2\n line 3\n';
+      const second = '--- a/f\n+++ b/f\n@@ -2,3 +2,3 @@\n inserted\n-line 2\n+LINE 2\n line 3\n';
+      const p = planLikeGnu({ f: TEN }, first + second);
+      expect(p.changes.get('f')?.content).toBe(TEN.replace('line 2\n', 'inserted\nLINE 2\n'));
+    });
+  });
+
   describe('when a git diff renames, copies or changes modes', () => {
     it('renames with hunks', () => {
       const patch =
