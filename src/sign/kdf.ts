@@ -40,7 +40,7 @@ export function scryptParams(opslimit: bigint, memlimit: bigint): { N: bigint; r
   const log2 = smallestLog2Above(memlimit / (r * 128n));
   let maxrp = ops / 4n / (1n << log2);
   if (maxrp > 0x3fffffffn) maxrp = 0x3fffffffn;
-  // p = 0 is possible here (tiny opslimit for the memory): libsodium then fails, and so do we.
+  // p >= 1 always: N <= memlimit/1024 (or N = 2), so opslimit/4/N >= 8 in this branch.
   return { N: 1n << log2, r, p: maxrp / r };
 }
 
@@ -54,12 +54,6 @@ export function checkedScryptParams(opslimit: bigint, memlimit: bigint, maxMemor
     r: Number(r),
     p: p.toString(),
   };
-  if (p < 1n) {
-    throw new CpansecError('KEY_INVALID', 'the secret key names scrypt limits that libsodium cannot use (p = 0)', {
-      hint: 'the key file is damaged or was not made by minisign',
-      details,
-    });
-  }
   const memory = 128n * r * N;
   if (memory > BigInt(maxMemory) || N * r * p > BigInt(MAX_SCRYPT_WORK)) {
     throw new CpansecError(

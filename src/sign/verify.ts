@@ -105,9 +105,17 @@ export function verifySignature(
     );
   }
 
+  // The first failure of the first key with this id is the one reported.
+  let failure: 'file' | 'comment' | undefined;
   for (const key of candidates) {
-    if (!fileValid(sig, message, key, options)) continue;
-    if (!globalValid(sig, key, verifier)) continue;
+    if (!fileValid(sig, message, key, options)) {
+      failure ??= 'file';
+      continue;
+    }
+    if (!globalValid(sig, key, verifier)) {
+      failure ??= 'comment';
+      continue;
+    }
     const trustedComment = parseTrustedComment(sig.trustedComment);
     if (options.expect !== undefined) checkPatchBinding(trustedComment, options.expect);
     return {
@@ -119,9 +127,9 @@ export function verifySignature(
     };
   }
 
-  // Report why, for the first key with the right id.
-  if (!fileValid(sig, message, first, options)) {
-    // A valid signature of another patch fails here too; say so when its authenticated comment proves it.
+  if (failure === 'file') {
+    // The verdict is made; only the report is left. A valid signature of another patch fails
+    // here too: when its (authenticated) trusted comment proves that, say so instead.
     if (options.expect !== undefined && globalValid(sig, first, verifier)) {
       checkPatchBinding(parseTrustedComment(sig.trustedComment), options.expect);
     }
