@@ -34,6 +34,8 @@ interface PromptOutput {
 export function promptHidden(question: string, input: PromptInput, output: PromptOutput): Promise<string> {
   return new Promise((resolve, reject) => {
     let typed = '';
+    // Terminal key sequences (arrows send ESC [ A) are not part of a password: skip them whole.
+    let escape: 'none' | 'esc' | 'csi' = 'none';
     const finish = (error?: CpansecError): void => {
       input.removeListener('data', onData);
       input.setRawMode?.(false);
@@ -44,6 +46,18 @@ export function promptHidden(question: string, input: PromptInput, output: Promp
     };
     const onData = (chunk: string): void => {
       for (const ch of chunk) {
+        if (escape === 'esc') {
+          escape = ch === '[' ? 'csi' : 'none';
+          continue;
+        }
+        if (escape === 'csi') {
+          if (ch >= '@' && ch <= '~') escape = 'none';
+          continue;
+        }
+        if (ch === '\u001b') {
+          escape = 'esc';
+          continue;
+        }
         if (ch === '\r' || ch === '\n') return finish();
         if (ch === '\u0003' || (ch === '\u0004' && typed === '')) {
           return finish(new CpansecError('KEY_PASSWORD', 'password entry cancelled'));
