@@ -1,46 +1,30 @@
 import { expect } from 'vitest';
 import { CpansecError } from '../../src/errors.js';
+import { caught, describeThrown } from './errors.js';
 import type { ErrorCode } from '../../src/errors.js';
 
 // Tests assert on error codes, never on message text (sigstore's toThrowWithCode habit).
 expect.extend({
   toThrowCode(received: unknown, code: ErrorCode) {
-    let thrown: unknown;
-    try {
-      if (typeof received === 'function') (received as () => unknown)();
-      else thrown = new Error('toThrowCode expects a function');
-    } catch (err) {
-      thrown = err;
-    }
-    const pass = thrown instanceof CpansecError && thrown.code === code;
-    const got =
-      thrown instanceof CpansecError
-        ? `CpansecError ${thrown.code}: ${thrown.message}`
-        : thrown === undefined
-          ? 'nothing thrown'
-          : String(thrown);
+    const err =
+      typeof received === 'function' ? caught(received as () => unknown) : new Error('toThrowCode expects a function');
+    const pass = err instanceof CpansecError && err.code === code;
     return {
       pass,
-      message: () => `expected CpansecError with code ${code}${pass ? ' not' : ''} to be thrown, got ${got}`,
+      message: () => `expected CpansecError ${code}${pass ? ' not' : ''} to be thrown, got ${describeThrown(err)}`,
     };
   },
   async toRejectWithCode(received: unknown, code: ErrorCode) {
-    let thrown: unknown;
+    let err: unknown;
     try {
       await (typeof received === 'function' ? (received as () => Promise<unknown>)() : received);
-    } catch (err) {
-      thrown = err;
+    } catch (e) {
+      err = e;
     }
-    const pass = thrown instanceof CpansecError && thrown.code === code;
-    const got =
-      thrown instanceof CpansecError
-        ? `CpansecError ${thrown.code}: ${thrown.message}`
-        : thrown === undefined
-          ? 'nothing thrown'
-          : String(thrown);
+    const pass = err instanceof CpansecError && err.code === code;
     return {
       pass,
-      message: () => `expected rejection with CpansecError ${code}${pass ? ' not' : ''}, got ${got}`,
+      message: () => `expected rejection with CpansecError ${code}${pass ? ' not' : ''}, got ${describeThrown(err)}`,
     };
   },
 });

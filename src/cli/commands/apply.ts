@@ -1,27 +1,25 @@
-import { examples, wholeNumber, withCommon } from './common.js';
+import { examples, planOptions, withCommon, withPlanOptions } from './common.js';
 import { renderDirReport } from './dir-report.js';
 import type { Command } from 'commander';
+import type { PlanFlags } from './common.js';
 import type { CommonOptions, Runner } from '../main.js';
 
-interface ApplyFlags extends CommonOptions {
+interface ApplyFlags extends CommonOptions, PlanFlags {
   dir?: string;
-  strip?: number;
-  fuzz?: number;
-  reverse?: boolean;
   dryRun?: boolean;
 }
 
 export function defineApply(program: Command, run: Runner): void {
   withCommon(
-    program
-      .command('apply')
-      .description('apply a patch to a directory: every file changes, or none')
-      .argument('<patch>', 'the patch file')
-      .option('-d, --dir <dir>', 'the directory to patch (the distribution root)')
-      .option('-p, --strip <n>', 'strip n leading path components from names in the patch', wholeNumber, 1)
-      .option('-F, --fuzz <n>', 'ignore up to n context lines at each end of a hunk (default 0)', wholeNumber, 0)
-      .option('-R, --reverse', 'undo the patch')
-      .option('-n, --dry-run', 'report what would change, write nothing'),
+    withPlanOptions(
+      program
+        .command('apply')
+        .description('apply a patch to a directory: every file changes, or none')
+        .argument('<patch>', 'the patch file')
+        .option('-d, --dir <dir>', 'the directory to patch (the distribution root)')
+        .option('-n, --dry-run', 'report what would change, write nothing'),
+      'undo the patch',
+    ),
   )
     .addHelpText(
       'after',
@@ -46,9 +44,7 @@ export function defineApply(program: Command, run: Runner): void {
           return applyPatchToDir({
             patch,
             dir: options.dir,
-            strip: options.strip,
-            fuzz: options.fuzz,
-            reverse: options.reverse === true,
+            ...planOptions(options),
             dryRun: options.dryRun === true,
           });
         },

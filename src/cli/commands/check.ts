@@ -1,25 +1,23 @@
-import { examples, wholeNumber, withCommon } from './common.js';
+import { examples, planOptions, withCommon, withPlanOptions } from './common.js';
 import { renderDirReport } from './dir-report.js';
 import type { Command } from 'commander';
+import type { PlanFlags } from './common.js';
 import type { CommonOptions, Runner } from '../main.js';
 
-interface CheckFlags extends CommonOptions {
+interface CheckFlags extends CommonOptions, PlanFlags {
   dir: string;
-  strip?: number;
-  fuzz?: number;
-  reverse?: boolean;
 }
 
 export function defineCheck(program: Command, run: Runner): void {
   withCommon(
-    program
-      .command('check')
-      .description('dry-run a patch against a directory and report every hunk (writes nothing)')
-      .argument('<patch>', 'the patch file')
-      .requiredOption('-d, --dir <dir>', 'the directory to check against (the distribution root)')
-      .option('-p, --strip <n>', 'strip n leading path components from names in the patch', wholeNumber, 1)
-      .option('-F, --fuzz <n>', 'ignore up to n context lines at each end of a hunk (default 0)', wholeNumber, 0)
-      .option('-R, --reverse', 'check the patch in reverse (would it undo cleanly?)'),
+    withPlanOptions(
+      program
+        .command('check')
+        .description('dry-run a patch against a directory and report every hunk (writes nothing)')
+        .argument('<patch>', 'the patch file')
+        .requiredOption('-d, --dir <dir>', 'the directory to check against (the distribution root)'),
+      'check the patch in reverse (would it undo cleanly?)',
+    ),
   )
     .addHelpText(
       'after',
@@ -38,9 +36,7 @@ export function defineCheck(program: Command, run: Runner): void {
           return checkPatch({
             patch,
             dir: options.dir,
-            strip: options.strip,
-            fuzz: options.fuzz,
-            reverse: options.reverse === true,
+            ...planOptions(options),
           });
         },
         (r, ui) =>

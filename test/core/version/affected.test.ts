@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CpansecError } from '../../../src/errors.js';
 import {
   canBeAffected,
   formatAffectedVersions,
@@ -10,16 +9,7 @@ import {
 } from '../../../src/core/version/affected.js';
 import { stringifyVersion } from '../../../src/core/version/cpan-version.js';
 import { parseRange, rangeAccepts } from '../../../src/core/version/range.js';
-
-function thrown(f: () => unknown): CpansecError {
-  try {
-    f();
-  } catch (err) {
-    if (err instanceof CpansecError) return err;
-    throw err;
-  }
-  throw new Error('nothing thrown');
-}
+import { thrown } from '../../helpers/errors.js';
 
 const versions = (text: string): string[] => parseVersionList(text).map((v) => stringifyVersion(v));
 

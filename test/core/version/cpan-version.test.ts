@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CpansecError } from '../../../src/errors.js';
 import {
   compareVersions,
   isLaxVersion,
@@ -11,19 +10,10 @@ import {
   stringifyVersion,
   tryParseVersion,
 } from '../../../src/core/version/cpan-version.js';
+import { thrown } from '../../helpers/errors.js';
 import { ORACLE_SOURCES } from './oracle-rows.js';
 
 const show = (s: string): string => JSON.stringify(s);
-
-function thrown(f: () => unknown): CpansecError {
-  try {
-    f();
-  } catch (err) {
-    if (err instanceof CpansecError) return err;
-    throw err;
-  }
-  throw new Error('nothing thrown');
-}
 
 // Versions version.pm accepts, built from the lax grammar: decimal with an
 // optional underscore in the fraction, "v" + components, or 3+ bare components.

@@ -4,19 +4,10 @@ import { CpansecError } from '../../../src/errors.js';
 import { parseVersion } from '../../../src/core/version/cpan-version.js';
 import { formatRange, intersectRanges, parseRange, rangeAccepts } from '../../../src/core/version/range.js';
 import type { VersionRange } from '../../../src/core/version/range.js';
+import { thrown } from '../../helpers/errors.js';
 import { ORACLE_SOURCES } from './oracle-rows.js';
 
 const show = (s: string): string => JSON.stringify(s);
-
-function thrown(f: () => unknown): CpansecError {
-  try {
-    f();
-  } catch (err) {
-    if (err instanceof CpansecError) return err;
-    throw err;
-  }
-  throw new Error('nothing thrown');
-}
 
 function tryRange(text: string): VersionRange | undefined {
   try {
