@@ -9,7 +9,13 @@ describe('CpansecError', () => {
   it('takes its exit code from the table, never from the caller', () => {
     const err = new CpansecError('PATCH_CONFLICT', 'nope', { hint: 'try --fuzz', details: { file: 'x' } });
     expect(err.exitCode).toBe(5);
-    expect(err.toJSON()).toEqual({ code: 'PATCH_CONFLICT', exitCode: 5, message: 'nope', hint: 'try --fuzz', details: { file: 'x' } });
+    expect(err.toJSON()).toEqual({
+      code: 'PATCH_CONFLICT',
+      exitCode: 5,
+      message: 'nope',
+      hint: 'try --fuzz',
+      details: { file: 'x' },
+    });
   });
 
   describe('wrapError', () => {
@@ -28,8 +34,18 @@ describe('CpansecError', () => {
 
   describe('inContext', () => {
     it('prefixes the message and merges details, keeping code and hint', () => {
-      const err = inContext(new CpansecError('PATCH_PARSE', 'line 3: bad hunk', { hint: 'h', details: { line: 3 } }), 'fix.patch', 'IO', { file: 'fix.patch' });
-      expect(err).toMatchObject({ code: 'PATCH_PARSE', message: 'fix.patch: line 3: bad hunk', hint: 'h', details: { file: 'fix.patch', line: 3 } });
+      const err = inContext(
+        new CpansecError('PATCH_PARSE', 'line 3: bad hunk', { hint: 'h', details: { line: 3 } }),
+        'fix.patch',
+        'IO',
+        { file: 'fix.patch' },
+      );
+      expect(err).toMatchObject({
+        code: 'PATCH_PARSE',
+        message: 'fix.patch: line 3: bad hunk',
+        hint: 'h',
+        details: { file: 'fix.patch', line: 3 },
+      });
     });
   });
 });

@@ -9,16 +9,24 @@ export interface CliRun {
   stdout: string;
   stderr: string;
   /** stdout parsed as JSON when --json was passed. */
-  json: { ok: boolean; command: string; result?: unknown; error?: { code: string; exitCode: number; message: string; hint?: string; details?: Record<string, unknown> } };
+  json: {
+    ok: boolean;
+    command: string;
+    result?: unknown;
+    error?: { code: string; exitCode: number; message: string; hint?: string; details?: Record<string, unknown> };
+  };
 }
 
 /** Runs the built CLI (dist/ must exist: `npm test` builds first) as a real process. */
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; asNobody?: boolean } = {}): CliRun {
+export function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; asNobody?: boolean } = {},
+): CliRun {
   // Root ignores permission bits; to test read-only locations run as nobody (setpriv, util-linux).
   const dropRoot = options.asNobody === true && process.getuid?.() === 0;
   const argv = dropRoot
-    ? ['setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, BIN, ...args]] as const
-    : [process.execPath, [BIN, ...args]] as const;
+    ? (['setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, BIN, ...args]] as const)
+    : ([process.execPath, [BIN, ...args]] as const);
   const res = spawnSync(argv[0], [...argv[1]], {
     cwd: options.cwd ?? PROJECT_ROOT,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
