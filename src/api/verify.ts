@@ -92,7 +92,12 @@ export async function verifyPatch(options: VerifyPatchOptions): Promise<VerifyPa
   const signaturePath = options.signature ?? `${options.patch}.minisig`;
   const signatureBytes = await readSignatureFile(signaturePath, options.signature !== undefined);
   const noble = options.crypto === 'noble';
-  const expect = { file: basename(options.patch), ...options.expect };
+  // Built field by field: an explicit `file: undefined` must not switch the file check off.
+  const expect = {
+    file: options.expect?.file ?? basename(options.patch),
+    ...(options.expect?.patchId === undefined ? {} : { patchId: options.expect.patchId }),
+    ...(options.expect?.dist === undefined ? {} : { dist: options.expect.dist }),
+  };
   let verified;
   try {
     verified = verifySignature(bytes, signatureBytes, keys, {

@@ -277,6 +277,15 @@ describe('verifyPatch', () => {
       await expect(verifyPatch({ patch: s.patch, key: s.pub })).toRejectWithCode('HEADER_INVALID');
     });
 
+    it('an explicit undefined expectation does not switch the file-name check off', async () => {
+      const s = await signed();
+      const renamed = join(s.dir, 'Other.patch');
+      renameSync(s.patch, renamed);
+      await expect(
+        verifyPatch({ patch: renamed, key: s.pub, signature: `${s.patch}.minisig`, expect: { file: undefined } }),
+      ).toRejectWithCode('SIGNATURE_MISMATCH');
+    });
+
     it("the repository's expectation for this file is not what was signed: SIGNATURE_MISMATCH", async () => {
       const s = await signed();
       await expect(verifyPatch({ patch: s.patch, key: s.pub, expect: { dist: 'HTTP-Daemon' } })).toRejectWithCode(
