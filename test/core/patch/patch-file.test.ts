@@ -116,12 +116,15 @@ describe('parsePatchFile', () => {
 describe.skipIf(!hasShared('corpus'))('round trip on every real patch in ../shared', () => {
   const corpus = sharedPath('corpus');
   const published = sharedPath('cpansec-published', 'patches');
-  const files = [
-    ...listEntries(corpus).flatMap((entry) =>
-      readExpected(corpus, entry).patches.map((p) => join(corpus, entry, p.path)),
-    ),
-    ...(existsSync(published) ? filesUnder(published, (p) => p.endsWith('.patch')) : []),
-  ];
+  // describe bodies run even when skipped: read the folders only when they are there.
+  const files = existsSync(corpus)
+    ? [
+        ...listEntries(corpus).flatMap((entry) =>
+          readExpected(corpus, entry).patches.map((p) => join(corpus, entry, p.path)),
+        ),
+        ...(existsSync(published) ? filesUnder(published, (p) => p.endsWith('.patch')) : []),
+      ]
+    : [];
 
   it('finds the corpus and the published patches', () => {
     expect(files.length).toBeGreaterThanOrEqual(150 + 39);
