@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: every benchmark, printed as markdown for docs/benchmarks.md.
- * Usage: tsx test/bench/run.ts [name...]   (names: cold-start, corpus, large)
+ * Usage: tsx test/bench/run.ts [name...]   (names: cold-start, corpus, large, verify-rate)
  */
 import { existsSync } from 'node:fs';
 import { benchColdStart } from './cold-start.js';
 import { machine } from './lib.js';
 import { benchCorpus, benchLargePatch } from './patch-engine.js';
+import { benchVerifyRate } from './verify-rate.js';
 import { sharedPath } from '../helpers/shared.js';
 
 const BENCHES: Record<
@@ -15,6 +16,7 @@ const BENCHES: Record<
   'cold-start': { title: 'CLI cold start', run: () => benchColdStart() },
   corpus: { title: 'GNU patch corpus, whole run', run: () => benchCorpus(), needs: sharedPath('corpus') },
   large: { title: 'Large synthetic patch', run: () => benchLargePatch() },
+  'verify-rate': { title: 'Ed25519 verify rate', run: () => benchVerifyRate() },
 };
 
 const wanted = process.argv.slice(2);
