@@ -1,0 +1,17 @@
+export { openRepository, resolveSource, loadTrustRoot, EMBEDDED_REPOSITORY } from './repository.js';
+export type { OpenRepositoryOptions, Repository } from './repository.js';
+export type { PatchEntry, RevokedEntry } from './entries.js';
+export type { VerifiedPatch, PatchCrypto } from './patch-check.js';
+export { pullRepository } from './pull.js';
+export type { PullOptions, PullResult, Problem } from './pull.js';
+export { defaultCacheDir } from './cache.js';
+export { initRepository, addPatch, revokePatch, rotateKey } from './author.js';
+export type { InitOptions, AddOptions, AddResult, RevokeOptions, RotateOptions } from './author.js';
+export { publishRepository } from './publish.js';
+export type { PublishOptions, PublishResult } from './publish.js';
+export { loadRepoState, recoverPublish } from './state.js';
+export { repoSigner, repoPublicKey, publisherKeys } from './keys.js';
+export type { RepoSigner, RepoPublicKey } from './keys.js';
+export { parseExpirySpec } from './layout.js';
+export { verifyRepository } from './verify-repo.js';
+export type { VerifyRepositoryOptions, VerifyRepositoryResult } from './verify-repo.js';
