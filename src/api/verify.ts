@@ -38,6 +38,13 @@ export interface VerifyPatchOptions {
   /** Ed25519 implementation: node:crypto (default, fast) or noble (pure JavaScript). Same answers. */
   crypto?: 'node' | 'noble';
   limits?: Partial<Limits>;
+  /**
+   * A patch repository (directory, http(s) URL or git remote) whose verified TUF root supplies
+   * trusted keys (its targets role's keys); a patch it has revoked fails with PATCH_REVOKED.
+   */
+  repo?: string;
+  /** With `repo`: its cache folder, the root to trust for a new cache (default the embedded root), offline. */
+  repoOptions?: { cache?: string; trustRoot?: string; offline?: boolean };
 }
 
 export interface VerifyPatchResult {
@@ -53,6 +60,8 @@ export interface VerifyPatchResult {
   signed: PatchClaims;
   /** NOT authenticated: line 1 of the signature file, which anyone can edit. */
   untrustedComment: string;
+  /** With `repo`: the repository whose keys were trusted, and whether it lists this Patch-Id. */
+  repository?: { source: string; listed: boolean };
 }
 
 async function readSignatureFile(path: string, explicit: boolean): Promise<Uint8Array> {
@@ -75,13 +84,25 @@ async function readSignatureFile(path: string, explicit: boolean): Promise<Uint8
 }
 
 /**
- * @throws CpansecError USAGE (no key), KEY_NOT_FOUND, KEY_INVALID, FILE_NOT_FOUND, UNSIGNED,
+ * @throws CpansecError USAGE (no key), PATCH_REVOKED and the repository's errors (with `repo`), KEY_NOT_FOUND, KEY_INVALID, FILE_NOT_FOUND, UNSIGNED,
  *   SIGNATURE_MALFORMED, SIGNATURE_INVALID, SIGNATURE_MISMATCH, KEY_UNTRUSTED, HEADER_INVALID
  */
 export async function verifyPatch(options: VerifyPatchOptions): Promise<VerifyPatchResult> {
   const keyFiles = options.key === undefined ? [] : typeof options.key === 'string' ? [options.key] : [...options.key];
   const fromFiles = await Promise.all(keyFiles.map((path) => readPublicKey(path)));
   const keys: PublicKey[] = [...fromFiles, ...(options.trustedKeys ?? [])];
+  // The repository's verified root says which keys publish; opened before anything is read.
+  const repository =
+    options.repo === undefined
+      ? undefined
+      : await (
+          await import('../repo/index.js')
+        ).openRepository({
+          repo: options.repo,
+          ...options.repoOptions,
+          crypto: { verifier: nodeEd25519, hasher: nodeBlake2b512 },
+        });
+  if (repository !== undefined) keys.push(...repository.publisherKeys());
   if (keys.length === 0) {
     throw new CpansecError('USAGE', 'verify needs the public key to trust (--key FILE)', {
       hint: 'run "cpansec-patch verify --help" for usage and examples',
@@ -131,6 +152,17 @@ export async function verifyPatch(options: VerifyPatchOptions): Promise<VerifyPa
   } catch (err) {
     throw inContext(err, signaturePath, 'SIGNATURE_MISMATCH', { signature: signaturePath, patch: options.patch });
   }
+  const revocation = repository?.revocation(metadata.patchId);
+  if (revocation !== undefined) {
+    throw new CpansecError(
+      'PATCH_REVOKED',
+      `${options.patch}: ${metadata.patchId} was revoked (${revocation.date}): ${revocation.reason}`,
+      {
+        hint: 'do not apply this patch; pull the repository for its replacement',
+        details: { patchId: metadata.patchId, revocation },
+      },
+    );
+  }
   const keyFile = fromFiles.find((k) => k === verified.key)?.path;
   return {
     verified: true,
@@ -142,5 +174,8 @@ export async function verifyPatch(options: VerifyPatchOptions): Promise<VerifyPa
     trustedComment: verified.trustedComment.text,
     signed: readPatchClaims(verified.trustedComment),
     untrustedComment: verified.untrustedComment,
+    ...(repository === undefined
+      ? {}
+      : { repository: { source: repository.source, listed: repository.get(metadata.patchId) !== undefined } }),
   };
 }

@@ -15,3 +15,5 @@ export type { RepoSigner, RepoPublicKey } from './keys.js';
 export { parseExpirySpec } from './layout.js';
 export { verifyRepository } from './verify-repo.js';
 export type { VerifyRepositoryOptions, VerifyRepositoryResult } from './verify-repo.js';
+export type { RepoLimits } from './limits.js';
+export { DEFAULT_REPO_LIMITS } from './limits.js';

@@ -1,6 +1,8 @@
 import { defineApply } from './apply.js';
 import { defineCheck } from './check.js';
 import { defineKey } from './key.js';
+import { definePull } from './pull.js';
+import { defineRepo } from './repo.js';
 import { defineShow } from './show.js';
 import { defineSign } from './sign.js';
 import { defineVerify } from './verify.js';
@@ -17,4 +19,6 @@ export const COMMANDS: readonly DefineCommand[] = [
   defineKey,
   defineSign,
   defineVerify,
+  defineRepo,
+  definePull,
 ];

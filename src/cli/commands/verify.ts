@@ -7,6 +7,9 @@ import type { Ui } from '../output.js';
 interface VerifyFlags extends CommonOptions {
   key: string[];
   signature?: string;
+  repo?: string;
+  trustRoot?: string;
+  cache?: string;
 }
 
 export function renderVerify(r: VerifyPatchResult, ui: Ui): string {
@@ -36,14 +39,18 @@ export function defineVerify(program: Command, run: Runner): void {
       .description('verify a patch signature (<patch>.minisig) against trusted public keys')
       .argument('<patch>', 'the patch file')
       .option('-k, --key <file>', 'trusted public key file (repeat for several)', collect, [])
-      .option('-x, --signature <file>', 'signature file (default <patch>.minisig)'),
+      .option('-x, --signature <file>', 'signature file (default <patch>.minisig)')
+      .option('--repo <dir|url>', 'trust the publisher keys of this patch repository (verified with TUF)')
+      .option('--trust-root <file>', 'with --repo: the root.json to trust (default the embedded repository)')
+      .option('--cache <dir>', "with --repo: the repository's cache folder"),
   )
     .addHelpText(
       'after',
       examples(
         'cpansec-patch verify fix.patch --key publisher.pub',
         'cpansec-patch verify fix.patch --key old.pub --key new.pub --json',
-        '# exit 0 verified; 4 bad, tampered, untrusted or missing signature',
+        'cpansec-patch verify fix.patch --repo https://example.org/cpansec-patches/',
+        '# exit 0 verified; 4 bad, tampered, untrusted, revoked or missing signature',
       ),
     )
     .action(async (patch: string, flags: VerifyFlags) => {
@@ -56,6 +63,15 @@ export function defineVerify(program: Command, run: Runner): void {
             patch,
             key: flags.key,
             ...(flags.signature === undefined ? {} : { signature: flags.signature }),
+            ...(flags.repo === undefined
+              ? {}
+              : {
+                  repo: flags.repo,
+                  repoOptions: {
+                    ...(flags.trustRoot === undefined ? {} : { trustRoot: flags.trustRoot }),
+                    ...(flags.cache === undefined ? {} : { cache: flags.cache }),
+                  },
+                }),
           });
         },
         renderVerify,
