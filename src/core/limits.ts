@@ -56,6 +56,14 @@ export interface Limits {
   downloadTimeoutMs: number;
   /** Most HTTP redirects followed for one download. */
   maxRedirects: number;
+
+  // Installed trees (docs/installed-trees.md): every file in them is hostile input.
+  /** Most directory entries one scan of an installed tree may read. */
+  maxTreeEntries: number;
+  /** Largest install.json, MYMETA.json, .packlist, dpkg list, state or journal file we read, in bytes. */
+  maxMetaFileBytes: number;
+  /** How much of a module we read looking for its $VERSION, in bytes. */
+  maxVersionScanBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -84,6 +92,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   downloadIdleTimeoutMs: 30_000,
   downloadTimeoutMs: 15 * 60_000,
   maxRedirects: 5,
+  maxTreeEntries: 2_000_000,
+  maxMetaFileBytes: 64 * 1024 * 1024,
+  maxVersionScanBytes: 64 * 1024,
 });
 
 export function resolveLimits(overrides: Partial<Limits> = {}): Readonly<Limits> {
