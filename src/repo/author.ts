@@ -3,7 +3,7 @@
  * is publish.ts). Secret keys come in already opened (the api layer reads
  * them through src/sign, with the password sources of `sign`).
  */
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { resolveLimits } from '../core/limits.js';
 import { parsePatchFile, requireValidMetadata } from '../core/patch/patch-file.js';
@@ -74,6 +74,7 @@ export async function initRepository(options: InitOptions): Promise<PublishResul
       details: { path: options.dir },
     });
   }
+  await mkdir(options.dir, { recursive: true, mode: 0o755 });
   const threshold = options.threshold ?? 1;
   const pubThreshold = options.publisherThreshold ?? 1;
   if (options.rootKeys.length < threshold || options.publisherKeys.length < pubThreshold) {
