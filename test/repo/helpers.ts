@@ -16,6 +16,7 @@ import { formatMetadata, sha256Hex } from '../../src/repo/tuf-model.js';
 import { seededRandom } from '../helpers/minisign.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { SecretKey } from '../../src/sign/key-format.js';
 import type { RepoSigner } from '../../src/repo/index.js';
 
@@ -129,7 +130,7 @@ export async function serve(dir: string): Promise<TestServer> {
       res.writeHead(404).end('not found');
     }
   });
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
