@@ -7,11 +7,12 @@
  * the installed-tree adapter adds one on top of these primitives.
  */
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { chmod, mkdir, open, rename, rmdir, unlink } from 'node:fs/promises';
+import { mkdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CpansecError, wrapError } from '../errors.js';
+import { nodeFsOps, writeAll } from './ops.js';
 import { inspectInside } from './safe-path.js';
+import type { FsOps } from './ops.js';
 
 export interface FileChange {
   /** Relative path inside the root (already validated by the core path policy). */
@@ -24,7 +25,8 @@ export interface FileChange {
   original: Uint8Array | null;
 }
 
-function ioError(err: unknown, what: string): CpansecError {
+/** Maps a file-system error to our codes: a read-only location or a full disk get their own message. */
+export function ioError(err: unknown, what: string): CpansecError {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     return new CpansecError('READ_ONLY', `${what}: ${(err as Error).message}`, {
@@ -42,49 +44,64 @@ function ioError(err: unknown, what: string): CpansecError {
 }
 
 async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, constants.O_RDONLY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await nodeFsOps.syncDir(dir);
 }
 
-/** Writes `content` to a fresh temp file beside `target` and returns its path. */
-export async function writeTempBeside(target: string, content: Uint8Array, mode: number): Promise<string> {
-  const temp = join(dirname(target), `.${basename(target)}.cpansec-${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(
-    temp,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o600,
-  );
+/** The name of a temp file beside `target`: hidden, unique, and recognisable as ours. */
+export function tempNameBeside(target: string): string {
+  return join(dirname(target), `.${basename(target)}.cpansec-${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/**
+ * Writes `content` to a fresh file (O_EXCL, O_NOFOLLOW, mode 0600 while it is
+ * written), fsyncs it, then sets `mode`. On failure the file is removed.
+ */
+export async function writeNewFile(
+  path: string,
+  content: Uint8Array,
+  mode: number,
+  ops: FsOps = nodeFsOps,
+): Promise<void> {
+  const handle = await ops.openNew(path, 0o600);
   try {
-    let written = 0;
-    while (written < content.length) {
-      const { bytesWritten } = await handle.write(content, written, content.length - written);
-      written += bytesWritten;
-    }
+    await writeAll(handle, content);
     await handle.sync();
   } catch (err) {
     await handle.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
+    await ops.unlink(path).catch(() => undefined);
     throw err;
   }
   await handle.close();
-  await chmod(temp, mode);
+  await ops.chmod(path, mode);
+}
+
+/** Writes `content` to a fresh temp file beside `target` and returns its path. */
+export async function writeTempBeside(
+  target: string,
+  content: Uint8Array,
+  mode: number,
+  ops: FsOps = nodeFsOps,
+): Promise<string> {
+  const temp = tempNameBeside(target);
+  await writeNewFile(temp, content, mode, ops);
   return temp;
 }
 
 /** Atomically replaces (or creates) one file. */
-export async function writeFileAtomic(target: string, content: Uint8Array, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(
+  target: string,
+  content: Uint8Array,
+  mode = 0o644,
+  ops: FsOps = nodeFsOps,
+): Promise<void> {
   let temp: string | undefined;
   try {
-    temp = await writeTempBeside(target, content, mode);
-    await rename(temp, target);
+    temp = await writeTempBeside(target, content, mode, ops);
+    await ops.rename(temp, target);
     temp = undefined;
-    await fsyncDir(dirname(target));
+    await ops.syncDir(dirname(target));
   } catch (err) {
-    if (temp !== undefined) await unlink(temp).catch(() => undefined);
+    if (temp !== undefined) await ops.unlink(temp).catch(() => undefined);
     throw ioError(err, `cannot write ${target}`);
   }
 }

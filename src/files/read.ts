@@ -10,7 +10,8 @@ import { CpansecError, wrapError } from '../errors.js';
 export async function readFileLimited(path: string, maxBytes: number, what = 'file'): Promise<Uint8Array> {
   let handle;
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // O_NONBLOCK: opening a FIFO planted where a file should be must not hang; the isFile check refuses it.
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
@@ -51,6 +52,43 @@ export async function readFileLimited(path: string, maxBytes: number, what = 'fi
     return got === st.size ? buf : buf.subarray(0, got);
   } catch (err) {
     throw wrapError(err, 'IO', `cannot read ${what} ${path}`);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Reads at most the first `maxBytes` of a regular file (never through a
+ * symlink at the last component). `complete` says whether that was all of it.
+ * For scanning the start of files we do not need whole (a module's $VERSION).
+ */
+export async function readFileHead(
+  path: string,
+  maxBytes: number,
+): Promise<{ bytes: Uint8Array; complete: boolean } | undefined> {
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR' || code === 'EACCES') return undefined;
+    throw wrapError(err, 'IO', `cannot open ${path}`);
+  }
+  try {
+    const st = await handle.stat();
+    // A FIFO or device would block or never end: regular files only (O_NONBLOCK keeps the open itself from hanging).
+    if (!st.isFile()) return undefined;
+    const want = Math.min(st.size, maxBytes);
+    const buf = new Uint8Array(want);
+    let got = 0;
+    while (got < want) {
+      const { bytesRead } = await handle.read(buf, got, want - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return { bytes: got === want ? buf : buf.subarray(0, got), complete: st.size <= maxBytes };
+  } catch (err) {
+    throw wrapError(err, 'IO', `cannot read ${path}`);
   } finally {
     await handle.close();
   }
