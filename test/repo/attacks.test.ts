@@ -61,7 +61,7 @@ describe('pull, under attack', () => {
       const path = join(s.repo.dir, 'patches', 'Foo-Bar', 'Foo-Bar-CVE-2099-1001.patch');
       const good = readFileSync(path);
       const bad = Buffer.from(good);
-      bad[bad.length - 3] ^= 0x20;
+      bad[bad.length - 3] = (bad[bad.length - 3] as number) ^ 0x20;
       s.server.override = (p, _req, res) => {
         if (!p.endsWith('Foo-Bar-CVE-2099-1001.patch')) return false;
         res.writeHead(200).end(bad);
