@@ -14,7 +14,7 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
-import { wrapError } from '../errors.js';
+import { CpansecError, wrapError } from '../errors.js';
 
 const CONFIG = [
   'protocol.ext.allow=never',
@@ -25,18 +25,40 @@ const CONFIG = [
   'core.fsmonitor=false',
 ];
 
+const PASS_ENV = new Set([
+  'PATH',
+  'HOME',
+  'LANG',
+  'LC_ALL',
+  'TMPDIR',
+  'SSH_AUTH_SOCK',
+  'HTTPS_PROXY',
+  'https_proxy',
+  'NO_PROXY',
+  'no_proxy',
+]);
+
 function git(dir?: string) {
-  return simpleGit({ ...(dir === undefined ? {} : { baseDir: dir }), config: CONFIG, timeout: { block: 120_000 } }).env(
-    {
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_'))),
-      GIT_TERMINAL_PROMPT: '0',
-      GIT_CONFIG_NOSYSTEM: '1',
-    },
-  );
+  // simple-git refuses these settings unless told (a caller could widen them); ours only narrow
+  // what git does, and no other argument comes from outside but a checked URL and ref.
+  return simpleGit({
+    ...(dir === undefined ? {} : { baseDir: dir }),
+    config: CONFIG,
+    timeout: { block: 120_000 },
+    unsafe: { allowUnsafeProtocolOverride: true, allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true },
+  }).env({
+    // A minimal environment: no EDITOR, PAGER, GIT_* or other variables that make git run things.
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => PASS_ENV.has(k))),
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_CONFIG_NOSYSTEM: '1',
+  });
 }
 
 /** Clones or updates `url` into `dir` (a working tree), at the remote's HEAD or `ref`. */
 export async function syncGitCheckout(url: string, dir: string, ref?: string): Promise<{ commit: string }> {
+  if (ref !== undefined && !/^[A-Za-z0-9._/][A-Za-z0-9._/-]{0,199}$/.test(ref)) {
+    throw new CpansecError('USAGE', `--ref ${JSON.stringify(ref)} is not a branch or tag name`);
+  }
   try {
     const exists = await stat(join(dir, '.git')).then(
       (s) => s.isDirectory(),

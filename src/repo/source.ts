@@ -39,6 +39,10 @@ export function parseSource(raw: string, cwd: string, embeddedDir: string): Repo
     git = true;
     text = text.slice(4);
   }
+  // git's "transport::address" remote helpers (ext:: runs a command): never.
+  if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(text)) {
+    throw new CpansecError('USAGE', `${raw}: git remote helpers ("…::") are not accepted (https, ssh, file only)`);
+  }
   const scp = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!\/\/)/.test(text);
   if (scp) return { kind: 'git', url: text, display: raw };
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
