@@ -2,9 +2,13 @@ import { defineApply } from './apply.js';
 import { defineCheck } from './check.js';
 import { defineKey } from './key.js';
 import { definePull } from './pull.js';
+import { defineRecover } from './recover.js';
 import { defineRepo } from './repo.js';
+import { defineRevert } from './revert.js';
+import { defineScan } from './scan.js';
 import { defineShow } from './show.js';
 import { defineSign } from './sign.js';
+import { defineStatus } from './status.js';
 import { defineVerify } from './verify.js';
 import type { Command } from 'commander';
 import type { Runner } from '../main.js';
@@ -21,4 +25,8 @@ export const COMMANDS: readonly DefineCommand[] = [
   defineVerify,
   defineRepo,
   definePull,
+  defineScan,
+  defineStatus,
+  defineRevert,
+  defineRecover,
 ];
