@@ -1,5 +1,6 @@
 import { examples, planOptions, withCommon, withPlanOptions } from './common.js';
 import { renderDirReport } from './dir-report.js';
+import { renderTarballResult } from './tarball-report.js';
 import type { Command } from 'commander';
 import type { PlanFlags } from './common.js';
 import type { CommonOptions, Runner } from '../main.js';
@@ -7,6 +8,38 @@ import type { CommonOptions, Runner } from '../main.js';
 interface ApplyFlags extends CommonOptions, PlanFlags {
   dir?: string;
   dryRun?: boolean;
+  out?: string;
+  inPlace?: boolean;
+  patch?: string[];
+  key?: string[];
+  allowUnsigned?: boolean;
+  repo?: string;
+  mirror?: string;
+  cache?: string;
+  offline?: boolean;
+  versionSuffix?: string;
+  limit?: string[];
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Options that only mean something for a tarball; with --dir they are a usage error, not silently ignored. */
+const TARBALL_ONLY: (keyof ApplyFlags)[] = [
+  'out',
+  'inPlace',
+  'patch',
+  'key',
+  'allowUnsigned',
+  'repo',
+  'mirror',
+  'cache',
+  'offline',
+  'versionSuffix',
+  'limit',
+];
+
+function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 export function defineApply(program: Command, run: Runner): void {
@@ -14,50 +47,116 @@ export function defineApply(program: Command, run: Runner): void {
     withPlanOptions(
       program
         .command('apply')
-        .description('apply a patch to a directory: every file changes, or none')
-        .argument('<patch>', 'the patch file')
-        .option('-d, --dir <dir>', 'the directory to patch (the distribution root)')
+        .description(
+          'patch a distribution tarball (file, URL or Dist::Name) with verified patches, or a directory with --dir',
+        )
+        .argument(
+          '<input>',
+          'a tarball, an https:// URL, Dist::Name[@version] or Dist-Name-1.23; with --dir: the patch file',
+        )
+        .option('-d, --dir <dir>', 'apply the patch <input> to this directory (the distribution root) instead')
+        .option('-o, --out <file|dir>', 'where to write the patched tarball (a directory keeps the input file name)')
+        .option('--in-place', 'replace the input tarball itself')
+        .option('--patch <file>', 'apply this patch file (repeatable, in order) instead of the repository', collect)
+        .option(
+          '--key <pub>',
+          'public key that may sign --patch files (repeatable; default: the repository keys)',
+          collect,
+        )
+        .option('--allow-unsigned', 'apply --patch files that have no signature (local work only: loud warning)')
+        .option('--repo <dir|url>', 'the patch repository (default: the embedded one)')
+        .option('--mirror <url>', 'CPAN mirror for names (default https://www.cpan.org/)')
+        .option('--cache <dir>', 'download cache (default ${XDG_CACHE_HOME:-~/.cache}/cpansec-patch/downloads)')
+        .option('--offline', 'no network: local files and caches only')
+        .option('--version-suffix <suffix>', 'append to the version in META and the output name (1.23 + 01 = 1.2301)')
+        .option('--limit <name=value>', 'raise or lower a bound, e.g. maxTarballExpandedBytes=4G (repeatable)', collect)
         .option('-n, --dry-run', 'report what would change, write nothing'),
-      'undo the patch',
+      'undo the patch (--dir only)',
     ),
   )
     .addHelpText(
       'after',
       examples(
-        'cpansec-patch apply fix.patch --dir ./HTTP-Daemon-6.16',
-        'cpansec-patch apply fix.patch --dir ./HTTP-Daemon-6.16 --reverse   # undo',
-        'cpansec-patch apply fix.patch --dir ./HTTP-Daemon-6.16 --dry-run --json',
+        'cpansec-patch apply HTTP-Daemon-6.16.tar.gz                  # patches from the repository',
+        'cpansec-patch apply HTTP::Daemon --out patched/              # the indexed release, from the mirror',
+        'cpansec-patch apply HTTP-Daemon-6.16 --dry-run --json',
+        'cpansec-patch apply Foo-1.0.tar.gz --patch fix.patch --key publisher.pub',
+        'cpansec-patch apply fix.patch --dir ./HTTP-Daemon-6.16        # a plain directory',
+        '# output: Dist-1.0+cpansec.tar.gz beside a local input, in the current directory otherwise',
+        '# exit 0 also when nothing applies (the result says why); 4: signature or checksum; 5: does not apply',
       ),
     )
-    .action(async (patch: string, options: ApplyFlags) => {
+    .action(async (input: string, options: ApplyFlags) => {
+      const { CpansecError } = await import('../../errors.js');
+      if (options.dir !== undefined) {
+        const misplaced = TARBALL_ONLY.filter((k) => options[k] !== undefined);
+        await run(
+          'apply',
+          options,
+          async () => {
+            if (misplaced.length > 0) {
+              throw new CpansecError('USAGE', `${misplaced.map(flagName).join(', ')} apply to tarballs, not to --dir`, {
+                hint: 'run "cpansec-patch apply --help" for usage and examples',
+              });
+            }
+            const { applyPatchToDir } = await import('../../api/apply-dir.js');
+            return applyPatchToDir({
+              patch: input,
+              dir: options.dir as string,
+              ...planOptions(options),
+              dryRun: options.dryRun === true,
+            });
+          },
+          (r, ui) =>
+            renderDirReport(
+              r,
+              ui,
+              r.outcome === 'already-applied'
+                ? ui.style.yellow('already applied: nothing changed')
+                : r.dryRun
+                  ? ui.style.cyan(`would apply (${r.outcome}); nothing written (--dry-run)`)
+                  : ui.style.green(`applied (${r.outcome}): ${r.files.length} file(s) changed`),
+            ),
+        );
+        return;
+      }
       await run(
         'apply',
         options,
-        async () => {
-          const { CpansecError } = await import('../../errors.js');
-          if (options.dir === undefined) {
-            throw new CpansecError('USAGE', 'apply needs --dir <dir> (the directory to patch)', {
-              hint: 'run "cpansec-patch apply --help" for usage and examples',
-            });
+        async (ui) => {
+          if (/\.(patch|diff)$/i.test(input)) {
+            throw new CpansecError(
+              'USAGE',
+              `${input} looks like a patch: apply needs --dir <dir> to patch a directory`,
+              {
+                hint: 'to patch a tarball: cpansec-patch apply TARBALL --patch fix.patch',
+              },
+            );
           }
-          const { applyPatchToDir } = await import('../../api/apply-dir.js');
-          return applyPatchToDir({
-            patch,
-            dir: options.dir,
-            ...planOptions(options),
+          if (options.reverse === true) throw new CpansecError('USAGE', '--reverse applies to --dir only');
+          const { applyPatchesToTarball } = await import('../../api/apply-tarball.js');
+          const { parseLimitFlags } = await import('../../api/limit-flags.js');
+          return applyPatchesToTarball({
+            input,
+            ...(options.out === undefined ? {} : { out: options.out }),
+            inPlace: options.inPlace === true,
+            ...(options.patch === undefined ? {} : { patches: options.patch }),
+            ...(options.key === undefined ? {} : { keys: options.key }),
+            allowUnsigned: options.allowUnsigned === true,
+            ...(options.repo === undefined ? {} : { repo: options.repo }),
+            ...(options.mirror === undefined ? {} : { mirror: options.mirror }),
+            ...(options.cache === undefined ? {} : { cacheDir: options.cache }),
+            offline: options.offline === true,
+            ...(options.versionSuffix === undefined ? {} : { versionSuffix: options.versionSuffix }),
+            strip: options.strip ?? 1,
+            fuzz: options.fuzz ?? 0,
             dryRun: options.dryRun === true,
+            limits: parseLimitFlags(options.limit ?? []),
+            onProgress: (m) => ui.progress(m),
+            onWarning: (m) => ui.warn(m),
           });
         },
-        (r, ui) =>
-          renderDirReport(
-            r,
-            ui,
-            r.outcome === 'already-applied'
-              ? ui.style.yellow('already applied: nothing changed')
-              : r.dryRun
-                ? ui.style.cyan(`would apply (${r.outcome}); nothing written (--dry-run)`)
-                : ui.style.green(`applied (${r.outcome}): ${r.files.length} file(s) changed`),
-          ),
+        (r, ui) => renderTarballResult(r, ui),
       );
     });
 }
