@@ -24,7 +24,7 @@ import { parseInstallRecord } from '../core/tree/install-meta.js';
 import { extractModuleVersion } from '../core/tree/module-version.js';
 import { packlistModule, parsePacklist, relocatePacklist } from '../core/tree/packlist.js';
 import { readFileHead } from '../files/read.js';
-import { EntryBudget, findFiles, listDir } from './walk.js';
+import { EntryBudget, dirInside, findFiles, listDir } from './walk.js';
 import type { InstallRecord } from '../core/tree/install-meta.js';
 import type { LibSet, TreeLayout } from './layout.js';
 
@@ -99,7 +99,8 @@ async function readMetas(ctx: Ctx, set: LibSet): Promise<{ record: InstallRecord
   const dirs: string[] = [];
   for (const lib of set.libDirs) {
     const meta = inDir(lib, '.meta');
-    const entries = await listDir(join(ctx.layout.root, meta), ctx.budget);
+    const abs = await dirInside(ctx.layout.root, meta);
+    const entries = abs === undefined ? undefined : await listDir(abs, ctx.budget);
     for (const e of entries ?? []) if (e.kind === 'dir') dirs.push(`${meta}/${e.name}`);
   }
   const read = await mapLimited(dirs, 16, async (dir) => {
@@ -131,9 +132,11 @@ async function readPacklists(ctx: Ctx, set: LibSet): Promise<Packlist[]> {
   const found: string[] = [];
   for (const lib of set.libDirs) {
     const auto = inDir(lib, 'auto');
+    const abs = await dirInside(ctx.layout.root, auto);
+    if (abs === undefined) continue;
     // auto/share holds File::ShareDir data, never packlists.
     const hits = await findFiles(
-      join(ctx.layout.root, auto),
+      abs,
       ctx.budget,
       (n) => n === '.packlist',
       (rel) => rel !== 'share',
@@ -241,7 +244,8 @@ async function scanDebian(
 ): Promise<InstalledDist[]> {
   const deb = ctx.layout.debian;
   if (deb === undefined) return [];
-  const pkgs = ((await listDir(join(ctx.layout.root, deb.docDir), ctx.budget)) ?? [])
+  const docs = await dirInside(ctx.layout.root, deb.docDir);
+  const pkgs = ((docs === undefined ? undefined : await listDir(docs, ctx.budget)) ?? [])
     .filter((e) => e.kind === 'dir' && e.name.endsWith('-perl'))
     .map((e) => e.name);
   const found = await mapLimited(pkgs, 16, async (pkg): Promise<InstalledDist | undefined> => {
@@ -322,8 +326,10 @@ async function scanModules(ctx: Ctx, set: LibSet): Promise<InstalledDist[]> {
   const found: string[] = [];
   for (const d of set.libDirs) {
     const skipArch = d === lib ? new Set(set.libDirs.filter((x) => x !== lib)) : new Set<string>();
+    const abs = await dirInside(ctx.layout.root, d);
+    if (abs === undefined) continue;
     const hits = await findFiles(
-      join(ctx.layout.root, d),
+      abs,
       ctx.budget,
       (n) => n.endsWith('.pm'),
       (rel, name) => /^[A-Za-z_]\w*$/.test(name) && !skipArch.has(inDir(d, rel)),

@@ -5,9 +5,10 @@
  * (limits.maxTreeEntries) so a planted million-file directory costs an error,
  * not the machine.
  */
-import { readdir } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CpansecError, wrapError } from '../errors.js';
+import { resolveInside } from '../files/safe-path.js';
 
 export interface DirEntry {
   name: string;
@@ -70,4 +71,21 @@ export async function findFiles(
   };
   await walk('', 0);
   return out.sort();
+}
+
+/**
+ * The absolute path of directory `rel` inside `root`, resolving links only
+ * while they stay inside the root; undefined when it is missing, not a
+ * directory, or reached through a link that leaves the tree (scans skip what
+ * they must not enter, rather than fail).
+ */
+export async function dirInside(root: string, rel: string): Promise<string | undefined> {
+  if (rel === '' || rel === '.') return root;
+  try {
+    const real = await resolveInside(root, rel);
+    const st = await lstat(join(root, real));
+    return st.isDirectory() ? join(root, real) : undefined;
+  } catch {
+    return undefined;
+  }
 }
