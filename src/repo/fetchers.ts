@@ -24,7 +24,7 @@ import type { Fetcher } from 'tuf-js';
 import type { RepoLimits } from './limits.js';
 
 /** Where a fetcher reads bytes from: a readable of chunks, or "not there". */
-type Source = (url: string, signal: AbortSignal) => Promise<AsyncIterable<Uint8Array> | 'missing'>;
+export type Source = (url: string, signal: AbortSignal) => Promise<AsyncIterable<Uint8Array> | 'missing'>;
 
 export interface FetcherHooks {
   /** Called with every complete metadata file (URL under the metadata base) before tuf-js parses it. */

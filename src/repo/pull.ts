@@ -12,6 +12,7 @@ import { Updater } from 'tuf-js';
 import { CpansecError } from '../errors.js';
 import { readEntries } from './entries.js';
 import { CpansecFetcher, directorySource, httpSource } from './fetchers.js';
+import { DownloadHTTPError } from 'tuf-js/dist/error.js';
 import { syncGitCheckout } from './git.js';
 import { METADATA_DIR, TARGETS_DIR } from './layout.js';
 import { resolveRepoLimits } from './limits.js';
@@ -25,6 +26,8 @@ import type { PatchEntry, RevokedEntry } from './entries.js';
 import type { RepoLimits } from './limits.js';
 import type { RepoSource } from './source.js';
 import type { Parsed, RoleName } from './tuf-model.js';
+import type { Source } from './fetchers.js';
+import type { TrustedSet } from './tuf-trust.js';
 
 export interface PullOptions {
   source: RepoSource;
@@ -130,6 +133,53 @@ async function pool<T>(items: readonly T[], size: number, fn: (item: T) => Promi
 const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
   a !== undefined && b !== undefined && Buffer.from(a).equals(Buffer.from(b));
 
+interface QuickCheck {
+  source: Source;
+  base: { metadata: string };
+  limits: RepoLimits;
+  tempDir: string;
+  prevFiles: Partial<Record<RoleName, Uint8Array>>;
+  root: Parsed<'root'>;
+  now: number;
+  verifier: Ed25519Verifier | undefined;
+}
+
+/**
+ * Spec 5.3-5.4 by our own tracker, for a cache that is complete: probe N+1.root.json, fetch
+ * timestamp.json (both checked as always). When there is no new root and the timestamp is the
+ * one already trusted, the spec keeps the trusted snapshot and targets; we check that they are
+ * still valid and stop there: two requests. Anything new returns undefined, and the full tuf-js
+ * workflow runs (asking for those two files again). The reason is cost: tuf-js 5 (through
+ * @tufjs/models 4) builds its targets object with a spread per entry, O(n²), about a minute for
+ * 20,000 targets, and it would re-read the cached targets.json on every pull.
+ */
+async function unchangedSince(q: QuickCheck): Promise<{ set: Required<TrustedSet>; requests: number } | undefined> {
+  const files = q.prevFiles;
+  if (ROLE_FILES.some((r) => files[r] === undefined)) return undefined;
+  const tracker = new TrustTracker({ root: q.root, ...localTrusted(q.root, files) }, q.now, q.verifier);
+  const fetcher = new CpansecFetcher(q.source, q.base.metadata, q.limits, q.tempDir, {
+    onMetadata: (name, bytes) => {
+      if (name === 'timestamp.json') tracker.updateTimestamp(bytes);
+    },
+  });
+  try {
+    await fetcher.downloadBytes(`${q.base.metadata}${q.root.signed.version + 1}.root.json`, q.limits.rootMaxBytes);
+    return undefined; // a new root: the full workflow
+  } catch (err) {
+    if (!(err instanceof DownloadHTTPError && [403, 404].includes(err.statusCode)))
+      throw mapUpdateError(err, fetcher.lastError);
+  }
+  let timestamp: Uint8Array;
+  try {
+    timestamp = await fetcher.downloadBytes(`${q.base.metadata}timestamp.json`, q.limits.timestampMaxBytes);
+  } catch (err) {
+    throw mapUpdateError(err, fetcher.lastError);
+  }
+  if (!sameBytes(timestamp, files.timestamp)) return undefined;
+  const set = verifyTrustedSet(files as Record<RoleName, Uint8Array>, q.now, q.verifier);
+  return { set, requests: fetcher.requests };
+}
+
 /** @throws CpansecError REPO_TRUST, REPO_ROLLBACK, REPO_EXPIRED, METADATA_INVALID, CHECKSUM_MISMATCH, LIMIT_EXCEEDED, NETWORK, SIGNATURE_*, KEY_UNTRUSTED */
 export async function pullRepository(options: PullOptions): Promise<PullResult> {
   const limits = resolveRepoLimits(options.limits);
@@ -206,17 +256,29 @@ export async function pullRepository(options: PullOptions): Promise<PullResult> 
       },
     });
     progress('checking metadata');
-    try {
-      await updater.refresh();
-    } catch (err) {
-      throw mapUpdateError(err, fetcher.lastError);
+    // Nothing new (the common case) is decided by spec 5.3-5.4 alone, see unchangedSince.
+    const quick =
+      prevDir !== undefined && !options.offline && !options.collect
+        ? await unchangedSince({ source, base, limits, tempDir: join(work, 'tmp'), prevFiles, root, now, verifier })
+        : undefined;
+    let set: Required<TrustedSet>;
+    let unchanged: boolean;
+    if (quick !== undefined) {
+      set = quick.set;
+      unchanged = true;
+    } else {
+      try {
+        await updater.refresh();
+      } catch (err) {
+        throw mapUpdateError(err, fetcher.lastError);
+      }
+      // After tuf-js: our strict checks on exactly what it persisted.
+      const files: Partial<Record<RoleName, Uint8Array>> = {};
+      for (const role of ROLE_FILES) files[role] = await readMeta(work, role);
+      set = verifyTrustedSet(files as Record<RoleName, Uint8Array>, now, verifier);
+      unchanged = prevDir !== undefined && ROLE_FILES.every((r) => sameBytes(files[r], prevFiles[r]));
     }
-    // After tuf-js: our strict checks on exactly what it persisted.
-    const files: Partial<Record<RoleName, Uint8Array>> = {};
-    for (const role of ROLE_FILES) files[role] = await readMeta(work, role);
-    const set = verifyTrustedSet(files as Record<RoleName, Uint8Array>, now, verifier);
     const { entries, revoked } = readEntries(set.targets.signed);
-    const unchanged = prevDir !== undefined && ROLE_FILES.every((r) => sameBytes(files[r], prevFiles[r]));
     const problems: Problem[] = [];
     let downloaded = 0;
     let reused = 0;
@@ -242,7 +304,7 @@ export async function pullRepository(options: PullOptions): Promise<PullResult> 
       revoked,
       downloaded,
       reused,
-      requests: fetcher.requests,
+      requests: (quick?.requests ?? 0) + fetcher.requests,
       ...(gitInfo ? { git: gitInfo } : {}),
       problems,
     });

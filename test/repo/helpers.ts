@@ -35,34 +35,11 @@ export async function signer(name: string): Promise<RepoSigner> {
   return repoSigner(await testKey(name));
 }
 
-export function patchText(dist: string, id: string, n: number, affected = '< 2.0'): string {
-  return [
-    `Patch-Id: ${id}`,
-    `Distribution: ${dist}`,
-    `Affected-Versions: ${affected}`,
-    'Fixed-Versions: 2.0',
-    'Verified-Versions: 1.5',
-    `CVE: CVE-2099-${String(1000 + n)}`,
-    'Severity: medium',
-    `Description: test patch ${n} for ${dist}`,
-    ' A made-up fix for the repository tests.',
-    'Author: cpansec-patch tests <tests@example.org>',
-    'Forwarded: no',
-    'Last-Update: 2026-11-25',
-    '',
-    `diff --git a/lib/X${n}.pm b/lib/X${n}.pm`,
-    `--- a/lib/X${n}.pm`,
-    `+++ b/lib/X${n}.pm`,
-    '@@ -1,3 +1,3 @@',
-    ` package X${n};`,
-    `-our $VERSION = '1.5';`,
-    `+our $VERSION = '1.5_0${n}';`,
-    ' 1;',
-    '',
-  ].join('\n');
-}
+export { patchText } from './patch-text.js';
 
 /** Writes a patch file named after its id into a fresh folder; returns its path. */
+import { patchText } from './patch-text.js';
+
 export function writePatch(dist: string, id: string, n: number, affected?: string): string {
   const dir = tempDir('cpansec-patch-src-');
   const path = join(dir, `${id}.patch`);
