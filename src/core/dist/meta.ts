@@ -187,7 +187,7 @@ export function setMetaJsonProvenance(
     }
   }
   const kept = scan.members.filter((m) => m.key !== PROVENANCE_KEY);
-  for (const m of scan.members) {
+  for (const m of kept.length === 0 ? [] : scan.members) {
     if (m.key !== PROVENANCE_KEY) continue;
     // Remove the member with the separator before it (or after it, when it comes first).
     const index = scan.members.indexOf(m);
