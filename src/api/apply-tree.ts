@@ -15,7 +15,7 @@ import { scanLayout } from '../tree/discover.js';
 import { hashTreeFile } from '../tree/files.js';
 import { detectLayout } from '../tree/layout.js';
 import { acquireLock } from '../tree/lock.js';
-import { ensureStore, readJournal, readState, storeOf } from '../tree/store.js';
+import { ensureStore, readJournal, readState, removeStoreIfEmpty, storeOf } from '../tree/store.js';
 import { newTransactionId, runTransaction } from '../tree/transaction.js';
 import { planPatchForSite } from './tree-plan.js';
 import { loadPatchFile, trustedKeysFor } from './tree-patches.js';
@@ -187,11 +187,17 @@ export async function applyPatchesToTree(options: ApplyTreeOptions): Promise<Tre
   const layout = await detectLayout(options.tree);
   const store = storeOf(layout.root, options.fsOps, limits.maxMetaFileBytes);
   let release = async (): Promise<void> => undefined;
+  let created = false;
   if (!dryRun) {
-    await ensureStore(store);
-    const lock = await acquireLock(store.dir, 'apply', options.waitMs ?? DEFAULT_WAIT_MS);
-    release = lock.release;
+    created = (await ensureStore(store)).created;
+    try {
+      release = (await acquireLock(store.dir, 'apply', options.waitMs ?? DEFAULT_WAIT_MS)).release;
+    } catch (err) {
+      if (created) await removeStoreIfEmpty(store);
+      throw err;
+    }
   }
+  let ok = false;
   try {
     if (await readJournal(store)) {
       const msg = 'an earlier run on this tree was interrupted';
@@ -210,12 +216,18 @@ export async function applyPatchesToTree(options: ApplyTreeOptions): Promise<Tre
     const base = { tree: layout.root, layout: layout.kind, dryRun, warnings };
     const failure = treeRefusal(result.patches, options.repository !== undefined && !options.patches?.length);
     if (failure) throw failure;
-    if (dryRun || result.tx.files.length === 0) return { ...base, written: false, patches: result.patches };
+    if (dryRun || result.tx.files.length === 0) {
+      ok = true;
+      return { ...base, written: false, patches: result.patches };
+    }
     const transaction = await runTransaction(store, result.tx);
+    ok = true;
     for (const p of result.patches) for (const i of p.installs) if (i.outcome === 'would-apply') i.outcome = 'applied';
     return { ...base, written: true, transaction, patches: result.patches };
   } finally {
     await release();
+    // A failed first run leaves no trace: the store it made is removed again (when empty).
+    if (!ok && created) await removeStoreIfEmpty(store);
   }
 }
 

@@ -89,6 +89,19 @@ function siteOf(dist: InstalledDist): InstallSite {
   };
 }
 
+async function installIsReadOnly(root: string, dist: InstalledDist, images: (FileImage | null)[]): Promise<boolean> {
+  const known = images.find((i) => i !== null);
+  if (known) return (known.mode & 0o222) === 0;
+  if (dist.mainModule === undefined || dist.homeLib === undefined) return false;
+  const main = `${dist.homeLib === '' ? '' : `${dist.homeLib}/`}${dist.mainModule.split('::').join('/')}.pm`;
+  try {
+    const read = await readTreeFile(root, main, 64 * 1024 * 1024);
+    return read.kind === 'file' && (read.image.mode & 0o222) === 0;
+  } catch {
+    return false;
+  }
+}
+
 /** Plans `patch` against the install `dist` in `root`. */
 export async function planPatchForSite(
   root: string,
@@ -213,7 +226,12 @@ export async function planPatchForSite(
   if (plan.outcome === 'fail') return { kind: 'conflict', files: reports, failReasons: plan.failReasons };
 
   const changes: PlannedChange[] = [];
-  const readOnly = [...current.values()].some((c) => c.image !== null && (c.image.mode & 0o222) === 0);
+  // A created file gets the write bits of its siblings: installs are 0444 (cpanm, Debian: 0644).
+  const readOnly = await installIsReadOnly(
+    root,
+    dist,
+    [...current.values()].map((c) => c.image),
+  );
   for (const [distPath, entry] of plan.changes) {
     const now = current.get(distPath);
     if (now === undefined) continue;

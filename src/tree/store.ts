@@ -11,12 +11,12 @@
  * checks its hash. Every write goes through FsOps (files/ops.ts) so that the
  * tests can fill the disk and the benchmark can time fsync.
  */
-import { lstat, mkdir, readdir, unlink } from 'node:fs/promises';
+import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseJournal, formatJournal } from '../core/tree/journal.js';
 import { emptyState, formatState, parseState, referencedObjects } from '../core/tree/state.js';
 import { encodeUtf8 } from '../core/bytes.js';
-import { CpansecError, wrapError } from '../errors.js';
+import { CpansecError } from '../errors.js';
 import { ioError, writeFileAtomic, writeNewFile, tempNameBeside } from '../files/atomic.js';
 import { sha256Hex } from '../files/hash.js';
 import { nodeFsOps } from '../files/ops.js';
@@ -176,15 +176,8 @@ export async function collectGarbage(store: Store, state: TreeState, keep: Itera
   }
 }
 
-/** Makes the store directory with plain mkdir when ops are not needed (lock files). */
-export async function ensureStoreDir(store: Store): Promise<void> {
-  try {
-    await mkdir(store.dir, { mode: 0o755 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      await checkStoreDir(store);
-      return;
-    }
-    throw wrapError(ioError(err, `cannot create ${store.dir}`), 'IO', '');
-  }
+/** Removes .cpansec/ again when a first run failed before storing anything (only empty directories go). */
+export async function removeStoreIfEmpty(store: Store): Promise<void> {
+  await rmdir(join(store.dir, 'objects')).catch(() => undefined);
+  await rmdir(store.dir).catch(() => undefined);
 }

@@ -89,6 +89,8 @@ async function undoStaging(store: Store, journal: Journal, made: string[]): Prom
     if (f.temp !== null) await store.ops.unlink(join(store.root, f.temp)).catch(() => undefined);
   for (const d of [...made].reverse()) await store.ops.rmdir(join(store.root, d)).catch(() => undefined);
   await removeJournal(store).catch(() => undefined);
+  // The run's objects are referenced by nothing now.
+  await collectGarbage(store, await readState(store)).catch(() => undefined);
 }
 
 /**
@@ -100,11 +102,16 @@ async function undoStaging(store: Store, journal: Journal, made: string[]): Prom
 export async function runTransaction(store: Store, tx: Transaction): Promise<string> {
   const id = tx.id ?? newTransactionId();
   // 1. Every image the journal may need, durable before anything else.
-  for (const f of tx.files) {
-    await ensureObject(store, f.before, f.beforeBytes);
-    await ensureObject(store, f.after, f.afterBytes);
+  try {
+    for (const f of tx.files) {
+      await ensureObject(store, f.before, f.beforeBytes);
+      await ensureObject(store, f.after, f.afterBytes);
+    }
+    await syncObjects(store);
+  } catch (err) {
+    await collectGarbage(store, await readState(store)).catch(() => undefined);
+    throw err instanceof CpansecError ? err : ioError(err, 'cannot store the backups (nothing was changed)');
   }
-  await syncObjects(store);
   await faultPoint('objects-written');
 
   const files: JournalFile[] = tx.files.map((f) => ({
@@ -126,7 +133,12 @@ export async function runTransaction(store: Store, tx: Transaction): Promise<str
     files,
     state,
   };
-  await writeJournal(store, journal);
+  try {
+    await writeJournal(store, journal);
+  } catch (err) {
+    await undoStaging(store, journal, []);
+    throw ioError(err, 'cannot write the journal (nothing was changed)');
+  }
   await faultPoint('journal-staging');
 
   // 2. Temps beside the targets; the targets are untouched so far.

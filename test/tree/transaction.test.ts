@@ -99,6 +99,10 @@ describe('runTransaction', () => {
         const patched = snapshot(probeRoot);
         if (rec === undefined || rec.outcome === 'rollback') expect(after, `budget ${budget}`).toEqual(before);
         else expect(after, `budget ${budget}`).toEqual(patched);
+        // No backup is left behind that nothing refers to.
+        const objects = Object.keys(snapshot(join(root, '.cpansec'), 'x')).filter((p) => p.startsWith('objects/'));
+        const live = (await readState(storeOf(root))).applied.length > 0 || rec?.outcome === 'finish';
+        if (!live) expect(objects, `budget ${budget}`).toEqual([]);
       }
     });
   });
