@@ -8,9 +8,9 @@ export interface MainRun {
   stderr: string;
   json: {
     ok: boolean;
-    result?: any;
+    result?: unknown;
     error?: { code: string; exitCode: number; message: string; details?: Record<string, unknown> };
-  }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
 }
 
 function sink(into: string[]): Writable & { isTTY?: boolean } {
