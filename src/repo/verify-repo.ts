@@ -116,10 +116,13 @@ async function checkDirectory(
       for (const i of issues) add(e.path, 'HEADER_INVALID', `line ${i.line || '-'}: ${i.message}`);
     }
     const local = await readInside(dir, REVOCATIONS_FILE, 16 * 1024 * 1024);
-    const ids =
-      local === undefined
-        ? []
-        : (JSON.parse(new TextDecoder().decode(local)) as { patchId: string }[]).map((r) => r.patchId);
+    let ids: string[] = [];
+    try {
+      const list: unknown = local === undefined ? [] : JSON.parse(new TextDecoder().decode(local));
+      ids = Array.isArray(list) ? list.map((r: { patchId?: unknown }) => String(r?.patchId)) : [];
+    } catch {
+      add(REVOCATIONS_FILE, 'CONFIG_INVALID', 'not valid JSON');
+    }
     const signed = pulled.revoked.map((r) => r.patchId);
     for (const id of ids)
       if (!signed.includes(id))
