@@ -184,7 +184,7 @@ export function filePatchSource(options: FilePatchSourceOptions): PatchSource {
   const keys = (): Promise<PublicKey[]> =>
     (trusted ??= (async () => {
       if (options.keys !== undefined && options.keys.length > 0) return Promise.all(options.keys.map(readPublicKey));
-      const repo = await openRepository({ ...options.repository, offline: true });
+      const repo = await openRepository(options.repository ?? {});
       return repo.publisherKeys();
     })());
   let loaded: Promise<SelectedPatch[]> | undefined;

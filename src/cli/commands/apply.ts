@@ -14,6 +14,7 @@ interface ApplyFlags extends CommonOptions, PlanFlags {
   key?: string[];
   allowUnsigned?: boolean;
   repo?: string;
+  trustRoot?: string;
   mirror?: string;
   cache?: string;
   offline?: boolean;
@@ -31,6 +32,7 @@ const TARBALL_ONLY: (keyof ApplyFlags)[] = [
   'key',
   'allowUnsigned',
   'repo',
+  'trustRoot',
   'mirror',
   'cache',
   'offline',
@@ -65,6 +67,10 @@ export function defineApply(program: Command, run: Runner): void {
         )
         .option('--allow-unsigned', 'apply --patch files that have no signature (local work only: loud warning)')
         .option('--repo <dir|url>', 'the patch repository (default: the embedded one)')
+        .option(
+          '--trust-root <file>',
+          "root.json to trust for a repository not pulled before (default: the embedded repository's)",
+        )
         .option('--mirror <url>', 'CPAN mirror for names (default https://www.cpan.org/)')
         .option('--cache <dir>', 'download cache (default ${XDG_CACHE_HOME:-~/.cache}/cpansec-patch/downloads)')
         .option('--offline', 'no network: local files and caches only')
@@ -144,6 +150,7 @@ export function defineApply(program: Command, run: Runner): void {
             ...(options.key === undefined ? {} : { keys: options.key }),
             allowUnsigned: options.allowUnsigned === true,
             ...(options.repo === undefined ? {} : { repo: options.repo }),
+            ...(options.trustRoot === undefined ? {} : { repository: { trustRoot: options.trustRoot } }),
             ...(options.mirror === undefined ? {} : { mirror: options.mirror }),
             ...(options.cache === undefined ? {} : { cacheDir: options.cache }),
             offline: options.offline === true,
