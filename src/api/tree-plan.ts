@@ -123,7 +123,7 @@ export async function planPatchForSite(
     const creates = section.type === 'create' || section.type === 'copy' || section.type === 'rename';
     const mappings = [];
     for (const name of names) {
-      const candidates = site.files ? [] : mappingCandidates(name, site);
+      const candidates = mappingCandidates(name, site);
       const existing = new Set<string>();
       for (const c of candidates) if ((await treeFileExists(root, c)) || overlay.get(c)?.bytes) existing.add(c);
       mappings.push(mapDistPath(name, site, existing, creates && name === (resolved.new ?? name)));

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { formatLock, lockStaleness, parseLock } from '../core/tree/lock.js';
 import { CpansecError } from '../errors.js';
 import { ioError } from '../files/atomic.js';
+import { faultPoint } from './fault.js';
 import type { HostFacts, LockInfo } from '../core/tree/lock.js';
 
 export interface HeldLock {
@@ -76,9 +77,13 @@ async function createExclusive(path: string, text: string): Promise<boolean> {
   }
   try {
     await handle.writeFile(text);
-  } finally {
-    await handle.close();
+  } catch (err) {
+    // A lock we could not fill (a full disk) must not stay behind as an empty lock.
+    await handle.close().catch(() => undefined);
+    await unlink(path).catch(() => undefined);
+    throw ioError(err, `cannot write the lock ${path}`);
   }
+  await handle.close();
   return true;
 }
 
@@ -144,6 +149,7 @@ export async function acquireLock(storeDir: string, command: string, waitMs: num
   let delay = 25;
   for (;;) {
     if (await createExclusive(lockPath, text)) {
+      await faultPoint('lock-taken');
       return {
         info,
         release: async () => {

@@ -126,7 +126,7 @@ function topLevelRelatives(path: string, mainModule: string | undefined): string
   return [...new Set(out)];
 }
 
-/** Tree-relative paths the adapter should probe for `distPath` (none when the file list is known). */
+/** Tree-relative paths the adapter should probe for `distPath`, best first. */
 export function mappingCandidates(distPath: string, site: InstallSite): string[] {
   const kind = classifyDistPath(distPath);
   const rest = distPath.split('/').slice(1).join('/');
@@ -167,9 +167,9 @@ function bySuffix(distPath: string, files: Iterable<string>, libDirs: readonly s
 
 /**
  * Where `distPath` is installed in `site`. `existing` holds the candidates
- * (from mappingCandidates) that exist; with a known file list it is not
- * needed. `creates` marks a section that creates the file: it then lands in
- * the dist's home library directory.
+ * (from mappingCandidates) that exist; a file in the dist's own list wins
+ * over one found on disk. `creates` marks a section that creates the file:
+ * it then lands in the dist's home library directory.
  */
 export function mapDistPath(
   distPath: string,
@@ -194,7 +194,8 @@ export function mapDistPath(
   const rule: MapRule = kind === 'module' ? 'lib' : kind === 'module-top' ? 'top-level' : kind;
   const candidates = mappingCandidates(distPath, site);
   const known = site.files;
-  const pick = candidates.find((c) => (known !== undefined ? known.has(c) : existing.has(c)));
+  // The dist's own file list first; then what is on disk (a packlist can be stale or empty).
+  const pick = candidates.find((c) => known?.has(c) === true) ?? candidates.find((c) => existing.has(c));
   if (pick !== undefined) return { kind: 'mapped', distPath, installed: pick, rule, script };
   if (kind === 'module-top' && known !== undefined && !creates) {
     const s = bySuffix(distPath, known, site.libDirs);
