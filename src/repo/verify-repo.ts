@@ -1,30 +1,50 @@
 /**
- * `repo verify [DIR|URL]`: everything a client would check, with public keys
- * only, reporting every problem rather than the first: the TUF chain from the
- * trusted root (by default the repository's own 1.root.json: this checks the
- * repository is whole and self-consistent; pass the root you trust to check
- * it is the one you expect), every target's length and hash, every patch's
- * minisign signature and trusted comment, every header; and for a directory,
- * what a client never sees: files nobody lists, key files, the revocation
- * list, an unfinished publish.
+ * `repo verify [DIR|URL]`: everything a client checks, with public keys only,
+ * reporting every problem rather than the first. It is our own verifier
+ * (tuf-trust.ts), independent of tuf-js, which is the client: a repository
+ * is only published when both accept it (the tests pull every repository
+ * they make through tuf-js).
+ *
+ * From the trusted root (by default the repository's own 1.root.json: this
+ * proves the repository whole and self-consistent; pass the root you trust
+ * to check whose it is): the root chain, timestamp, snapshot and targets;
+ * every target's length and hash (under its hash name too, with consistent
+ * snapshots); every patch's minisign signature, trusted comment, signer and
+ * full header; and for a folder what no client sees: files nobody lists, key
+ * files, unpublished revocations, an unfinished publish.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveLimits } from '../core/limits.js';
-import { parsePatchFile, validatePatchFile } from '../core/patch/patch-file.js';
+import { pathToFileURL } from 'node:url';
+import { validatePatchFile } from '../core/patch/patch-file.js';
 import { CpansecError } from '../errors.js';
 import { parsePublicKey } from '../sign/key-format.js';
-import { readCachedEntries, pullRepository } from './pull.js';
-import { roleKeys } from './keys.js';
-import { HASHED_NAME_RE, JOURNAL_FILE, KEYS_DIR, METADATA_DIR, REVOCATIONS_FILE, TARGETS_DIR } from './layout.js';
-import { DEFAULT_REPO_LIMITS } from './limits.js';
-import { listInside, readInside } from './repo-fs.js';
+import { MAX_SIGNATURE_FILE_BYTES } from '../sign/signature-format.js';
+import { readEntries } from './entries.js';
+import { CpansecFetcher, directorySource, httpSource } from './fetchers.js';
 import { syncGitCheckout } from './git.js';
+import { roleKeys } from './keys.js';
+import {
+  HASHED_NAME_RE,
+  JOURNAL_FILE,
+  KEYS_DIR,
+  METADATA_DIR,
+  REVOCATIONS_FILE,
+  TARGETS_DIR,
+  hashedTargetPath,
+  metadataName,
+} from './layout.js';
+import { DEFAULT_REPO_LIMITS } from './limits.js';
+import { verifyPatchBytes } from './patch-check.js';
+import { listInside, readInside } from './repo-fs.js';
+import { TrustTracker } from './tuf-trust.js';
+import { sha256Hex } from './tuf-model.js';
+import type { PatchEntry } from './entries.js';
 import type { PatchCrypto } from './patch-check.js';
-import type { Problem, PullResult } from './pull.js';
+import type { Problem } from './pull.js';
 import type { RepoSource } from './source.js';
-import type { RoleName } from './tuf-model.js';
+import type { RoleName, RootSigned } from './tuf-model.js';
 
 export interface VerifyRepositoryOptions {
   source: RepoSource;
@@ -45,32 +65,107 @@ export interface VerifyRepositoryResult {
   problems: Problem[];
 }
 
-async function firstRoot(source: RepoSource): Promise<Uint8Array> {
-  if (source.kind === 'http') {
-    const res = await fetch(`${source.url}${METADATA_DIR}/1.root.json`, { redirect: 'error' });
-    const body = new Uint8Array(await res.arrayBuffer());
-    if (!res.ok || body.length > DEFAULT_REPO_LIMITS.rootMaxBytes) {
-      throw new CpansecError('NETWORK', `cannot read ${source.url}${METADATA_DIR}/1.root.json (HTTP ${res.status})`);
+/** Reads one file of the repository (path relative to its top), or undefined when it is not there. */
+type Reader = (path: string, maxBytes: number) => Promise<Uint8Array | undefined>;
+
+function readerFor(source: RepoSource & { kind: 'dir' | 'embedded' | 'http' }, tempDir: string): Reader {
+  const base = source.kind === 'http' ? source.url : `${pathToFileURL(source.dir).href}/`;
+  const fetcher = new CpansecFetcher(
+    source.kind === 'http' ? httpSource('cpansec-patch') : directorySource(source.dir),
+    base,
+    DEFAULT_REPO_LIMITS,
+    tempDir,
+  );
+  return async (path, maxBytes) => {
+    try {
+      return await fetcher.downloadBytes(`${base}${path.split('/').map(encodeURIComponent).join('/')}`, maxBytes);
+    } catch (err) {
+      if (err instanceof Error && err.constructor.name === 'DownloadHTTPError') return undefined;
+      throw err;
     }
-    return body;
-  }
-  const dir = (source as { dir: string }).dir;
-  const bytes = await readInside(dir, `${METADATA_DIR}/1.root.json`, DEFAULT_REPO_LIMITS.rootMaxBytes);
-  if (bytes === undefined) throw new CpansecError('FILE_NOT_FOUND', `${dir} has no ${METADATA_DIR}/1.root.json`);
-  return bytes;
+  };
 }
 
-/** Checks of a repository directory that no client makes (it never lists directories). */
+const L = DEFAULT_REPO_LIMITS;
+
+/** The TUF chain, as a client walks it; throws at the first problem (nothing after it can be checked). */
+async function verifyMetadata(read: Reader, trustRoot: Uint8Array | undefined, now: number, crypto: PatchCrypto) {
+  const first = trustRoot ?? (await read(`${METADATA_DIR}/1.root.json`, L.rootMaxBytes));
+  if (first === undefined) throw new CpansecError('FILE_NOT_FOUND', `no ${METADATA_DIR}/1.root.json`);
+  const tracker = new TrustTracker({ root: TrustTracker.trustedRoot(first, crypto.verifier) }, now, crypto.verifier);
+  for (let i = 0; i < L.maxRootRotations; i++) {
+    const next = await read(`${METADATA_DIR}/${tracker.root.signed.version + 1}.root.json`, L.rootMaxBytes);
+    if (next === undefined) break;
+    tracker.updateRoot(next);
+  }
+  const need = async (name: string, max: number): Promise<Uint8Array> => {
+    const bytes = await read(`${METADATA_DIR}/${name}`, max);
+    if (bytes === undefined) throw new CpansecError('REPO_TRUST', `${METADATA_DIR}/${name} is missing`);
+    return bytes;
+  };
+  const consistent = tracker.root.signed.consistent_snapshot;
+  tracker.updateTimestamp(await need('timestamp.json', L.timestampMaxBytes));
+  const snap = tracker.timestamp?.signed.meta['snapshot.json'];
+  tracker.updateSnapshot(
+    await need(metadataName('snapshot', snap?.version ?? 0, consistent), snap?.length ?? L.snapshotMaxBytes),
+  );
+  const tgt = tracker.snapshot?.signed.meta['targets.json'];
+  tracker.updateTargets(
+    await need(metadataName('targets', tgt?.version ?? 0, consistent), tgt?.length ?? L.targetsMaxBytes),
+  );
+  return tracker.final();
+}
+
+async function verifyTargets(
+  read: Reader,
+  entries: PatchEntry[],
+  root: RootSigned,
+  crypto: PatchCrypto,
+  progress: (m: string) => void,
+): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  const consistent = root.consistent_snapshot;
+  let done = 0;
+  for (const e of entries) {
+    try {
+      const fetchTarget = async (path: string, length: number, sha256: string): Promise<Uint8Array> => {
+        const bytes = await read(`${TARGETS_DIR}/${consistent ? hashedTargetPath(path, sha256) : path}`, length);
+        if (bytes === undefined) throw new CpansecError('FILE_NOT_FOUND', `${path} is listed but missing`);
+        return bytes;
+      };
+      const bytes = await fetchTarget(e.path, e.length, e.sha256);
+      const sigBytes = await read(`${TARGETS_DIR}/${e.signaturePath}`, MAX_SIGNATURE_FILE_BYTES);
+      if (sigBytes === undefined) throw new CpansecError('FILE_NOT_FOUND', `${e.signaturePath} is listed but missing`);
+      const verified = verifyPatchBytes(e, bytes, sigBytes, root, crypto);
+      const issues = validatePatchFile(verified.file).issues.filter((i) => i.severity === 'error');
+      for (const i of issues)
+        problems.push({ target: e.path, code: 'HEADER_INVALID', message: `line ${i.line || '-'}: ${i.message}` });
+    } catch (err) {
+      if (!(err instanceof CpansecError)) throw err;
+      problems.push({ target: e.path, code: err.code, message: err.message });
+    }
+    if (++done % 500 === 0) progress(`patches ${done}/${entries.length}`);
+  }
+  return problems;
+}
+
+/** The signed hashes of the .minisig targets, checked apart (verifyPatchBytes reads them as signatures). */
+function signatureHashes(
+  entries: PatchEntry[],
+  targets: Record<string, { length: number; hashes: Record<string, string> }>,
+) {
+  return entries.map((e) => ({ path: e.signaturePath, info: targets[e.signaturePath] }));
+}
+
+/** Checks of a repository folder that no client makes (it never lists folders). */
 async function checkDirectory(
   dir: string,
   listed: Set<string>,
-  pulled: PullResult,
-  cacheDir: string,
+  root: RootSigned,
+  revoked: string[],
 ): Promise<Problem[]> {
   const problems: Problem[] = [];
-  const add = (target: string, code: string, message: string): void => {
-    problems.push({ target, code, message });
-  };
+  const add = (target: string, code: string, message: string): void => void problems.push({ target, code, message });
   if ((await readInside(dir, `${METADATA_DIR}/${JOURNAL_FILE}`, 1_000_000)) !== undefined) {
     add(`${METADATA_DIR}/${JOURNAL_FILE}`, 'IO', 'a publish was interrupted; run "repo publish" to finish it');
   }
@@ -79,64 +174,52 @@ async function checkDirectory(
     for (const name of [...l.dirs, ...l.other])
       add(`${TARGETS_DIR}/${d}/${name}`, 'UNSAFE_ENTRY', 'not a regular file');
     for (const name of l.files) {
-      if (HASHED_NAME_RE.test(name)) continue;
-      if (!listed.has(`${d}/${name}`))
+      if (!HASHED_NAME_RE.test(name) && !listed.has(`${d}/${name}`)) {
         add(
           `${TARGETS_DIR}/${d}/${name}`,
           'REPO_TRUST',
           'in the folder but not in the signed targets (run "repo publish", or remove it)',
         );
-    }
-  }
-  const cached = await readCachedEntries(cacheDir, Date.now());
-  if (cached !== undefined) {
-    const root = cached.set.root.signed;
-    const trusted = new Set(
-      (['root', 'targets', 'snapshot', 'timestamp'] as const).flatMap((r) =>
-        roleKeys(root, r).map((k) => k.minisign.keyIdHex),
-      ),
-    );
-    for (const name of (await listInside(dir, KEYS_DIR)).files) {
-      try {
-        const key = parsePublicKey((await readInside(dir, `${KEYS_DIR}/${name}`, 4096)) as Uint8Array);
-        const match = Object.values(root.keys).some((k) => k.keyval.public === Buffer.from(key.key).toString('hex'));
-        if (!match || !trusted.has(key.keyIdHex))
-          add(`${KEYS_DIR}/${name}`, 'KEY_UNTRUSTED', 'a key the root does not list');
-      } catch (err) {
-        add(`${KEYS_DIR}/${name}`, err instanceof CpansecError ? err.code : 'KEY_INVALID', (err as Error).message);
       }
     }
-    // Every listed patch's header, in full (publishing refuses incomplete headers).
-    for (const e of cached.entries) {
-      const bytes = await readInside(join(cacheDir, cached.generation, 'targets'), e.path, e.length);
-      if (bytes === undefined) continue;
-      const issues = validatePatchFile(parsePatchFile(bytes, { limits: resolveLimits() })).issues.filter(
-        (i) => i.severity === 'error',
-      );
-      for (const i of issues) add(e.path, 'HEADER_INVALID', `line ${i.line || '-'}: ${i.message}`);
-    }
-    const local = await readInside(dir, REVOCATIONS_FILE, 16 * 1024 * 1024);
-    let ids: string[] = [];
+  }
+  const trusted = new Set(
+    (['root', 'targets', 'snapshot', 'timestamp'] as const).flatMap((r) =>
+      roleKeys(root, r).map((k) => k.minisign.keyIdHex),
+    ),
+  );
+  for (const name of (await listInside(dir, KEYS_DIR)).files) {
     try {
-      const list: unknown = local === undefined ? [] : JSON.parse(new TextDecoder().decode(local));
-      ids = Array.isArray(list) ? list.map((r: { patchId?: unknown }) => String(r?.patchId)) : [];
-    } catch {
-      add(REVOCATIONS_FILE, 'CONFIG_INVALID', 'not valid JSON');
+      const key = parsePublicKey((await readInside(dir, `${KEYS_DIR}/${name}`, 4096)) as Uint8Array);
+      const match = Object.values(root.keys).some((k) => k.keyval.public === Buffer.from(key.key).toString('hex'));
+      if (!match || !trusted.has(key.keyIdHex))
+        add(`${KEYS_DIR}/${name}`, 'KEY_UNTRUSTED', 'a key the root does not list');
+    } catch (err) {
+      add(`${KEYS_DIR}/${name}`, err instanceof CpansecError ? err.code : 'KEY_INVALID', (err as Error).message);
     }
-    const signed = pulled.revoked.map((r) => r.patchId);
-    for (const id of ids)
-      if (!signed.includes(id))
+  }
+  const local = await readInside(dir, REVOCATIONS_FILE, 16 * 1024 * 1024);
+  try {
+    const list: unknown = local === undefined ? [] : JSON.parse(new TextDecoder().decode(local));
+    const ids = Array.isArray(list) ? list.map((r: { patchId?: unknown }) => String(r?.patchId)) : [];
+    for (const id of ids) {
+      if (!revoked.includes(id))
         add(
           REVOCATIONS_FILE,
           'REPO_TRUST',
           `${id} is revoked here but not yet in the signed targets (run "repo publish")`,
         );
+    }
+  } catch {
+    add(REVOCATIONS_FILE, 'CONFIG_INVALID', 'not valid JSON');
   }
   return problems;
 }
 
 export async function verifyRepository(options: VerifyRepositoryOptions): Promise<VerifyRepositoryResult> {
   const temp = await mkdtemp(join(tmpdir(), 'cpansec-verify-'));
+  const crypto = options.crypto ?? {};
+  const progress = options.onProgress ?? (() => undefined);
   try {
     let source = options.source;
     if (source.kind === 'git') {
@@ -144,20 +227,8 @@ export async function verifyRepository(options: VerifyRepositoryOptions): Promis
       await syncGitCheckout(source.url, dir);
       source = { kind: 'dir', dir, display: source.display };
     }
-    const trustRoot = options.trustRoot ?? (await firstRoot(source));
-    const cacheDir = join(temp, 'cache');
-    let pulled: PullResult;
-    try {
-      pulled = await pullRepository({
-        source,
-        cacheDir,
-        trustRoot,
-        collect: true,
-        ...(options.now === undefined ? {} : { now: options.now }),
-        ...(options.crypto ? { crypto: options.crypto } : {}),
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      });
-    } catch (err) {
+    const read = readerFor(source, temp);
+    const fail = (err: unknown): VerifyRepositoryResult => {
       if (!(err instanceof CpansecError)) throw err;
       return {
         ok: false,
@@ -166,20 +237,69 @@ export async function verifyRepository(options: VerifyRepositoryOptions): Promis
         revoked: 0,
         problems: [{ target: 'metadata', code: err.code, message: err.message }],
       };
+    };
+    let set;
+    let listing;
+    try {
+      progress('checking metadata');
+      set = await verifyMetadata(read, options.trustRoot, options.now ?? Date.now(), crypto);
+      listing = readEntries(set.targets.signed);
+    } catch (err) {
+      return fail(err);
     }
-    const problems = [...pulled.problems];
-    if (source.kind === 'dir' && problems.length === 0) {
-      const cached = await readCachedEntries(cacheDir, options.now ?? Date.now());
-      const listed = new Set(cached?.entries.flatMap((e) => [e.path, e.signaturePath]) ?? []);
-      problems.push(...(await checkDirectory(source.dir, listed, pulled, cacheDir)));
+    const { entries, revoked } = listing;
+    const problems = await verifyTargets(read, entries, set.root.signed, crypto, progress);
+    // The .minisig targets' own hashes (a client downloads them through TUF).
+    for (const { path, info } of signatureHashes(entries, set.targets.signed.targets)) {
+      const bytes =
+        info === undefined
+          ? undefined
+          : await read(
+              `${TARGETS_DIR}/${set.root.signed.consistent_snapshot ? hashedTargetPath(path, info.hashes['sha256'] ?? '') : path}`,
+              info.length,
+            );
+      if (
+        bytes === undefined ||
+        info === undefined ||
+        bytes.length !== info.length ||
+        sha256Hex(bytes) !== info.hashes['sha256']
+      ) {
+        problems.push({
+          target: path,
+          code: 'CHECKSUM_MISMATCH',
+          message: `${path} does not match its signed length and hash`,
+        });
+      }
     }
+    if (source.kind === 'dir' || source.kind === 'embedded') {
+      const listed = new Set(entries.flatMap((e) => [e.path, e.signaturePath]));
+      problems.push(
+        ...(await checkDirectory(
+          source.dir,
+          listed,
+          set.root.signed,
+          revoked.map((r) => r.patchId),
+        )),
+      );
+    }
+    const signed = (r: RoleName) => set[r].signed;
     return {
       ok: problems.length === 0,
       source: options.source.display,
-      versions: pulled.versions,
-      expires: pulled.expires,
-      patches: pulled.patches,
-      revoked: pulled.revoked.length,
+      versions: {
+        root: signed('root').version,
+        timestamp: signed('timestamp').version,
+        snapshot: signed('snapshot').version,
+        targets: signed('targets').version,
+      },
+      expires: {
+        root: signed('root').expires,
+        timestamp: signed('timestamp').expires,
+        snapshot: signed('snapshot').expires,
+        targets: signed('targets').expires,
+      },
+      patches: entries.length,
+      revoked: revoked.length,
       problems,
     };
   } finally {

@@ -258,3 +258,40 @@ describe('Repository', () => {
     });
   });
 });
+
+describe('verifyRepository', () => {
+  it('reports every problem at once: each tampered patch, an unlisted file, a foreign key, an unpublished revocation', async () => {
+    const repo = await makeRepo();
+    for (const p of ['Foo-Bar/Foo-Bar-CVE-2099-1001.patch', 'Baz-Qux/Baz-Qux-CVE-2099-1002.patch']) {
+      const file = join(repo.dir, 'patches', p);
+      writeFileSync(file, readFileSync(file, 'utf8').replace('package X', 'package Y'));
+    }
+    writeFileSync(join(repo.dir, 'patches', 'Foo-Bar', 'stray.txt'), 'x');
+    const { formatPublicKey } = await import('../../src/sign/key-format.js');
+    writeFileSync(join(repo.dir, 'keys', 'extra.pub'), formatPublicKey(await testKey('attacker')));
+    writeFileSync(join(repo.dir, 'revocations.json'), JSON.stringify([{ patchId: 'Foo-Bar-CVE-2099-1001' }]));
+    const report = await verifyRepository({ source: dirSource(repo.dir) });
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((p) => [p.target, p.code])).toEqual([
+      ['Baz-Qux/Baz-Qux-CVE-2099-1002.patch', 'CHECKSUM_MISMATCH'],
+      ['Foo-Bar/Foo-Bar-CVE-2099-1001.patch', 'CHECKSUM_MISMATCH'],
+      ['patches/Foo-Bar/stray.txt', 'REPO_TRUST'],
+      ['keys/extra.pub', 'KEY_UNTRUSTED'],
+      ['revocations.json', 'REPO_TRUST'],
+    ]);
+  });
+
+  it('verifies a consistent-snapshot repository over HTTP', async () => {
+    const repo = await makeRepo({ consistent: true });
+    const server = await serve(repo.dir);
+    const report = await verifyRepository({ source: parseSource(server.url, '/', '/') });
+    expect(report).toMatchObject({ ok: true, patches: 2, problems: [] });
+    expect(server.log).toContain('metadata/2.targets.json');
+  });
+
+  it('stops at a broken chain with its code (an expired timestamp): REPO_EXPIRED', async () => {
+    const repo = await makeRepo();
+    const report = await verifyRepository({ source: dirSource(repo.dir), now: NOW + 2 * 86_400_000 });
+    expect(report.problems).toEqual([expect.objectContaining({ target: 'metadata', code: 'REPO_EXPIRED' })]);
+  });
+});
