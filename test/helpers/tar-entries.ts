@@ -9,18 +9,28 @@ export interface EntryBytes {
   sha256: string;
   size: number;
   type: string;
+  /** The data itself, for the entries asked for. */
+  content?: Buffer;
 }
 
-export async function tarEntries(path: string): Promise<Map<string, EntryBytes>> {
+export async function tarEntries(
+  path: string,
+  keep: ReadonlySet<string> = new Set(),
+): Promise<Map<string, EntryBytes>> {
   const out = new Map<string, EntryBytes>();
   await walkTarball(path, async ({ entry, raw, header, body }) => {
     const hash = createHash('sha256');
-    for await (const chunk of body) hash.update(chunk);
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) {
+      hash.update(chunk);
+      if (keep.has(entry.rel)) chunks.push(Buffer.from(chunk));
+    }
     out.set(entry.rel, {
       headers: Buffer.from(raw).toString('hex'),
       sha256: hash.digest('hex'),
       size: header.size,
       type: header.type,
+      ...(keep.has(entry.rel) ? { content: Buffer.concat(chunks) } : {}),
     });
   });
   return out;
