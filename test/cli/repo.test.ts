@@ -166,6 +166,77 @@ describe('cpansec-patch repo and pull', () => {
     ]);
   });
 
+  it('rotate-key: a new root signed by the old and new root keys, a new targets key that re-signs the patches; pull follows', async () => {
+    const work = tempDir();
+    const rootKey = key(work, 'root');
+    const pubKey = key(work, 'publisher');
+    const repo = join(work, 'repo');
+    expect((await cli(['repo', 'init', repo, '--root-key', rootKey, '--publisher-key', pubKey])).code).toBe(0);
+    const p = join(work, 'Foo-Bar-CVE-2099-1001.patch');
+    writeFileSync(p, patchText('Foo-Bar', 'Foo-Bar-CVE-2099-1001', 1));
+    expect((await cli(['repo', 'add', p, '--repo', repo, '--key', pubKey])).code).toBe(0);
+    expect((await cli(['repo', 'publish', '--repo', repo, '--key', pubKey])).code).toBe(0);
+    const trust = ['--trust-root', join(repo, 'metadata', '1.root.json')];
+    const cache = join(work, 'cache');
+    expect((await cli(['pull', '--from', repo, '--cache', cache, ...trust])).code).toBe(0);
+
+    const newRoot = key(work, 'root2');
+    const rotRoot = await cli([
+      'repo',
+      'rotate-key',
+      '--repo',
+      repo,
+      '--role',
+      'root',
+      '--new-key',
+      newRoot,
+      '--root-key',
+      rootKey,
+      '--key',
+      pubKey,
+      '--json',
+    ]);
+    expect(rotRoot.code, rotRoot.stdout).toBe(0);
+    expect(rotRoot.json.result).toMatchObject({ versions: { root: 2 } });
+    const newPub = key(work, 'publisher2');
+    const rotPub = await cli([
+      'repo',
+      'rotate-key',
+      '--repo',
+      repo,
+      '--role',
+      'targets',
+      '--new-key',
+      newPub,
+      '--root-key',
+      newRoot,
+      '--key',
+      pubKey,
+      '--json',
+    ]);
+    expect(rotPub.code, rotPub.stdout).toBe(0);
+    expect(rotPub.json.result).toMatchObject({ versions: { root: 3 } });
+
+    const pulled = await cli(['pull', '--from', repo, '--cache', cache, ...trust, '--json']);
+    expect(pulled.code, pulled.stdout).toBe(0);
+    expect(pulled.json.result).toMatchObject({ versions: { root: 3 }, patches: 1, changed: true });
+    expect((await cli(['repo', 'verify', repo])).code).toBe(0);
+    // The old publisher key no longer signs anything clients accept.
+    const sig = await cli([
+      'verify',
+      p,
+      '--repo',
+      repo,
+      '--cache',
+      join(work, 'c2'),
+      ...trust,
+      '--signature',
+      join(repo, 'patches', 'Foo-Bar', 'Foo-Bar-CVE-2099-1001.patch.minisig'),
+      '--json',
+    ]);
+    expect(sig.code, sig.stdout).toBe(0);
+  });
+
   it('pull --from a source we refuse is a usage error (exit 2)', async () => {
     const run = await cli(['pull', '--from', 'ext::sh -c id', '--json']);
     expect(run.code).toBe(2);
