@@ -7,28 +7,22 @@
  * that `revert` can restore the originals byte for byte.
  */
 import { resolveLimits } from '../core/limits.js';
-import { isAffected } from '../core/version/affected.js';
-import { tryParseVersion } from '../core/version/cpan-version.js';
-import { fileCondition, findApplied } from '../core/tree/state.js';
 import { CpansecError } from '../errors.js';
 import { scanLayout } from '../tree/discover.js';
-import { hashTreeFile } from '../tree/files.js';
 import { detectLayout } from '../tree/layout.js';
 import { acquireLock } from '../tree/lock.js';
 import { ensureStore, readJournal, readState, removeStoreIfEmpty, storeOf } from '../tree/store.js';
-import { newTransactionId, runTransaction } from '../tree/transaction.js';
-import { planPatchForSite } from './tree-plan.js';
+import { runTransaction } from '../tree/transaction.js';
+import { planAll } from './tree-batch.js';
 import { loadPatchFile, trustedKeysFor } from './tree-patches.js';
 import { treeRefusal } from './tree-refusal.js';
 import { embeddedPublisherKeys, openTreePatchSource } from './tree-repo.js';
 import type { Limits } from '../core/limits.js';
-import type { AppliedPatch, FileImage, TreeState } from '../core/tree/state.js';
 import type { FsOps } from '../files/ops.js';
 import type { PublicKey } from '../sign/key-format.js';
 import type { InstalledDist } from '../tree/discover.js';
 import type { TreeLayout } from '../tree/layout.js';
-import type { Transaction, TxFile } from '../tree/transaction.js';
-import type { PlannedChange, TreeFileReport } from './tree-plan.js';
+import type { TreeFileReport } from './tree-plan.js';
 import type { TreePatch, TreePatchSource } from './tree-patches.js';
 import type { TreeRepositoryOptions } from './tree-repo.js';
 
@@ -121,7 +115,7 @@ async function gatherPatches(
       keys: options.keys ?? [],
       trustedKeys: [...(options.trustedKeys ?? []), ...fallback],
     });
-    const out = [];
+    const out: { patch: TreePatch; installs: InstalledDist[] }[] = [];
     for (const path of options.patches) {
       const patch = await loadPatchFile(path, { ...options, limits, warn }, keys);
       if (patch.dist === undefined) {
@@ -135,6 +129,13 @@ async function gatherPatches(
         throw new CpansecError('DIST_NOT_FOUND', `${patch.dist} is not installed in ${options.tree}`, {
           hint: `"cpansec-patch scan --tree ${options.tree}" lists what is installed there`,
           details: { dist: patch.dist, patch: path },
+        });
+      }
+      const twin = out.find((o) => o.patch.id === patch.id);
+      if (twin) {
+        throw new CpansecError('USAGE', `${twin.patch.origin} and ${path} are both patch ${patch.id}`, {
+          hint: 'the state file knows patches by their Patch-Id (or file name without one): rename one of them',
+          details: { patchId: patch.id },
         });
       }
       out.push({ patch, installs });
@@ -155,16 +156,6 @@ async function gatherPatches(
     }
   }
   return [...byPatch].map(([id, installs]) => ({ patch: loaded.get(id) as TreePatch, installs }));
-}
-
-function affects(patch: TreePatch, install: InstalledDist, warn: (m: string) => void): boolean {
-  if (patch.affected === undefined) return true;
-  const v = install.version === undefined ? undefined : tryParseVersion(install.version);
-  if (v === undefined) {
-    warn(`${patch.id}: the version of ${install.dist} at ${install.location} is unknown; checking the files only`);
-    return true;
-  }
-  return isAffected(patch.affected, v, patch.fixed);
 }
 
 /**
@@ -229,143 +220,4 @@ export async function applyPatchesToTree(options: ApplyTreeOptions): Promise<Tre
     // A failed first run leaves no trace: the store it made is removed again (when empty).
     if (!ok && created) await removeStoreIfEmpty(store);
   }
-}
-
-interface PlanAllOptions {
-  fuzz: number;
-  limits: Readonly<Limits>;
-  warn: (m: string) => void;
-  dryRun: boolean;
-}
-
-async function planAll(
-  root: string,
-  work: { patch: TreePatch; installs: InstalledDist[] }[],
-  state: TreeState,
-  options: PlanAllOptions,
-): Promise<{ patches: TreePatchResult[]; tx: Transaction }> {
-  const overlay = new Map<string, { bytes: Uint8Array | null; image: FileImage | null }>();
-  const first = new Map<string, { before: FileImage | null; bytes: Uint8Array | null; mkdirs: string[] }>();
-  const applied: AppliedPatch[] = [];
-  let nextState = state;
-  const patches: TreePatchResult[] = [];
-  const now = new Date().toISOString();
-  const id = newTransactionId();
-  for (const { patch, installs } of work) {
-    const results: TreeInstallResult[] = [];
-    for (const install of installs) {
-      const base = { location: install.location, ...(install.version ? { version: install.version } : {}) };
-      if (!affects(patch, install, options.warn)) {
-        results.push({ ...base, outcome: 'not-affected', files: [] });
-        continue;
-      }
-      const at = findApplied(nextState, patch.id, install.location);
-      if (at >= 0) {
-        const record = nextState.applied[at] as AppliedPatch;
-        const conditions = await Promise.all(
-          record.files.map(async (f) => {
-            const h = await hashTreeFile(root, f.path, options.limits.maxFileBytes);
-            return fileCondition(f, h === 'unreadable' ? { sha256: 'unreadable' } : h === null ? null : { sha256: h });
-          }),
-        );
-        if (conditions.every((c) => c === 'applied')) {
-          results.push({ ...base, outcome: 'already-applied', recorded: true, files: [] });
-          continue;
-        }
-        if (!conditions.every((c) => c === 'original')) {
-          results.push({
-            ...base,
-            outcome: 'drifted',
-            files: record.files.map((f, i) => ({
-              distPath: f.distPath,
-              installed: f.path,
-              action: 'skip',
-              reason: conditions[i] as string,
-            })),
-          });
-          continue;
-        }
-        // The originals are back (a reinstall of the same version): the old record is stale.
-        nextState = { ...nextState, applied: nextState.applied.filter((_, i) => i !== at) };
-      }
-      const plan = await planPatchForSite(root, patch, install, { get: (p) => overlay.get(p) }, options);
-      if (plan.kind !== 'ok') {
-        results.push({
-          ...base,
-          outcome: plan.kind,
-          ...(plan.kind === 'already-applied' ? { recorded: false } : {}),
-          files: plan.files,
-        });
-        continue;
-      }
-      for (const c of plan.changes) applyToOverlay(c, overlay, first);
-      applied.push(recordOf(patch, install, plan.outcome, plan.changes, now, id));
-      results.push({ ...base, outcome: 'would-apply', planOutcome: plan.outcome, files: plan.files });
-    }
-    patches.push({
-      patchId: patch.id,
-      dist: patch.dist as string,
-      origin: patch.origin,
-      source: patch.source,
-      sha256: patch.sha256,
-      ...(patch.signedBy ? { signedBy: patch.signedBy } : {}),
-      installs: results,
-    });
-  }
-  const files: TxFile[] = [];
-  for (const [path, start] of first) {
-    const end = overlay.get(path);
-    if (end === undefined || (start.before?.sha256 ?? null) === (end.image?.sha256 ?? null)) continue;
-    files.push({
-      path,
-      before: start.before,
-      after: end.image,
-      ...(start.bytes ? { beforeBytes: start.bytes } : {}),
-      ...(end.bytes ? { afterBytes: end.bytes } : {}),
-      mkdirs: start.mkdirs,
-    });
-  }
-  return {
-    patches,
-    tx: { id, op: 'apply', files, state: { ...nextState, applied: [...nextState.applied, ...applied] } },
-  };
-}
-
-function applyToOverlay(
-  c: PlannedChange,
-  overlay: Map<string, { bytes: Uint8Array | null; image: FileImage | null }>,
-  first: Map<string, { before: FileImage | null; bytes: Uint8Array | null; mkdirs: string[] }>,
-): void {
-  if (!first.has(c.path)) first.set(c.path, { before: c.before, bytes: c.beforeBytes, mkdirs: c.mkdirs });
-  overlay.set(c.path, { bytes: c.afterBytes, image: c.after });
-}
-
-function recordOf(
-  patch: TreePatch,
-  install: InstalledDist,
-  outcome: 'clean' | 'offset' | 'fuzz',
-  changes: PlannedChange[],
-  at: string,
-  transaction: string,
-): AppliedPatch {
-  return {
-    patchId: patch.id,
-    dist: install.dist,
-    ...(install.version ? { version: install.version } : {}),
-    location: install.location,
-    patchSha256: patch.sha256,
-    source: patch.source,
-    origin: patch.origin,
-    ...(patch.signedBy ? { signedBy: patch.signedBy } : {}),
-    appliedAt: at,
-    transaction,
-    outcome,
-    files: changes.map((c) => ({
-      path: c.path,
-      distPath: c.distPath,
-      before: c.before,
-      after: c.after,
-      ...(c.mkdirs.length > 0 ? { createdDirs: c.mkdirs } : {}),
-    })),
-  };
 }

@@ -12,19 +12,15 @@
  * followed through symlinks; installed code is never executed.
  */
 import { join } from 'node:path';
-import { bytesToBinary } from '../core/bytes.js';
 import { compareVersions, tryParseVersion } from '../core/version/cpan-version.js';
-import {
-  mainModuleOfDist,
-  parseDebianCopyright,
-  parseDpkgStatus,
-  upstreamOfDebianVersion,
-} from '../core/tree/debian.js';
+import { mainModuleOfDist, parseDpkgStatus } from '../core/tree/debian.js';
 import { parseInstallRecord } from '../core/tree/install-meta.js';
-import { extractModuleVersion } from '../core/tree/module-version.js';
 import { packlistModule, parsePacklist, relocatePacklist } from '../core/tree/packlist.js';
 import { readFileHead } from '../files/read.js';
+import { scanDebian } from './debian-scan.js';
+import { decoder, homeOf, inDir, isXs, mapLimited, modulePath, readSmall, staticVersion } from './scan-util.js';
 import { EntryBudget, dirInside, findFiles, listDir } from './walk.js';
+import type { Ctx, ScanLimits } from './scan-util.js';
 import type { InstallRecord } from '../core/tree/install-meta.js';
 import type { LibSet, TreeLayout } from './layout.js';
 
@@ -53,47 +49,7 @@ export interface InstalledDist {
   debianPackage?: string;
 }
 
-export interface ScanLimits {
-  maxTreeEntries: number;
-  maxMetaFileBytes: number;
-  maxVersionScanBytes: number;
-}
-
-const decoder = new TextDecoder('utf-8', { fatal: false });
-
-async function readSmall(path: string, max: number): Promise<Uint8Array | undefined> {
-  const head = await readFileHead(path, max);
-  return head?.complete ? head.bytes : undefined;
-}
-
-/** Runs `fn` over `items` with at most `width` in flight (file reads: keep the thread pool busy, not flooded). */
-async function mapLimited<T, R>(items: readonly T[], width: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
-  return out;
-}
-
-const modulePath = (module: string): string => `${module.split('::').join('/')}.pm`;
-const inDir = (dir: string, rel: string): string => (dir === '' ? rel : `${dir}/${rel}`);
-
-interface Ctx {
-  layout: TreeLayout;
-  limits: ScanLimits;
-  budget: EntryBudget;
-}
-
-async function staticVersion(ctx: Ctx, rel: string): Promise<string | undefined> {
-  const head = await readFileHead(join(ctx.layout.root, rel), ctx.limits.maxVersionScanBytes);
-  if (head === undefined) return undefined;
-  return extractModuleVersion(bytesToBinary(head.bytes), head.complete).version;
-}
+export type { ScanLimits } from './scan-util.js';
 
 async function readMetas(ctx: Ctx, set: LibSet): Promise<{ record: InstallRecord; dir: string }[]> {
   const dirs: string[] = [];
@@ -152,25 +108,6 @@ async function readPacklists(ctx: Ctx, set: LibSet): Promise<Packlist[]> {
     return { module, path, files, outside };
   });
   return lists.filter((l): l is Packlist => l !== undefined);
-}
-
-function homeOf(set: LibSet, mainModule: string | undefined, files: readonly string[] | undefined): string | undefined {
-  if (mainModule === undefined) return undefined;
-  const rel = modulePath(mainModule);
-  return set.libDirs.find((d) => files?.includes(inDir(d, rel)));
-}
-
-function isXs(set: LibSet, files: readonly string[] | undefined, home: string | undefined): boolean {
-  if (files?.some((f) => /\.(?:so|bs|bundle|dll)$/.test(f))) return true;
-  return home !== undefined && home !== set.libDirs[set.libDirs.length - 1];
-}
-
-async function findModuleFile(ctx: Ctx, set: LibSet, module: string): Promise<string | undefined> {
-  for (const d of set.libDirs) {
-    const rel = inDir(d, modulePath(module));
-    if ((await readFileHead(join(ctx.layout.root, rel), 0)) !== undefined) return rel;
-  }
-  return undefined;
 }
 
 async function scanSet(
@@ -235,89 +172,6 @@ function newer(a: string | undefined, b: string | undefined): boolean {
   const vb = b === undefined ? undefined : tryParseVersion(b);
   if (va === undefined) return false;
   return vb === undefined || compareVersions(va, vb) > 0;
-}
-
-async function scanDebian(
-  ctx: Ctx,
-  set: LibSet,
-  dpkgVersions: () => Promise<Map<string, string>>,
-): Promise<InstalledDist[]> {
-  const deb = ctx.layout.debian;
-  if (deb === undefined) return [];
-  const docs = await dirInside(ctx.layout.root, deb.docDir);
-  const pkgs = ((docs === undefined ? undefined : await listDir(docs, ctx.budget)) ?? [])
-    .filter((e) => e.kind === 'dir' && e.name.endsWith('-perl'))
-    .map((e) => e.name);
-  const found = await mapLimited(pkgs, 16, async (pkg): Promise<InstalledDist | undefined> => {
-    const head = await readFileHead(join(ctx.layout.root, deb.docDir, pkg, 'copyright'), 16 * 1024);
-    if (head === undefined) return undefined;
-    const c = parseDebianCopyright(decoder.decode(head.bytes));
-    const dist = c.upstreamName ?? c.sourceDist;
-    if (dist === undefined) return undefined;
-    const main = mainModuleOfDist(dist);
-    const files = await dpkgFiles(ctx, pkg);
-    const inLib = files?.filter((f) => set.libDirs.some((d) => f.startsWith(`${d}/`)));
-    const mainFile =
-      (inLib ?? []).find((f) => f.endsWith(`/${modulePath(main)}`)) ?? (await findModuleFile(ctx, set, main));
-    if (mainFile === undefined && (inLib === undefined || inLib.length === 0)) return undefined;
-    let version = mainFile === undefined ? undefined : await staticVersion(ctx, mainFile);
-    let versionSource: InstalledDist['versionSource'] = 'module';
-    if (version === undefined) {
-      const dv = (await dpkgVersions()).get(pkg);
-      if (dv !== undefined) {
-        version = upstreamOfDebianVersion(dv);
-        versionSource = 'dpkg';
-      }
-    }
-    const home = mainFile === undefined ? undefined : set.libDirs.find((d) => mainFile.startsWith(`${d}/`));
-    return {
-      location: set.key,
-      scope: set.scope,
-      libDirs: set.libDirs,
-      binDirs: set.binDirs,
-      dist,
-      ...(version === undefined ? {} : { version, versionSource }),
-      source: 'debian',
-      mainModule: main,
-      ...(home === undefined ? {} : { homeLib: home }),
-      ...(files === undefined ? {} : { files }),
-      xs: isXs(set, files, home),
-      debianPackage: pkg,
-    };
-  });
-  return found.filter((d): d is InstalledDist => d !== undefined);
-}
-
-/** dpkg's list of a package's files, relative to the tree; undefined when the tree has no dpkg database. */
-async function dpkgFiles(ctx: Ctx, pkg: string): Promise<string[] | undefined> {
-  const deb = ctx.layout.debian;
-  if (deb?.dpkgInfo === undefined) return undefined;
-  for (const name of [`${pkg}.list`, ...(await archLists(deb.dpkgInfo, pkg, ctx))]) {
-    const bytes = await readSmall(join(deb.dpkgInfo, name), ctx.limits.maxMetaFileBytes);
-    if (bytes === undefined) continue;
-    const sys = deb.sysroot.endsWith('/') ? deb.sysroot : `${deb.sysroot}/`;
-    const out: string[] = [];
-    for (const line of decoder.decode(bytes).split('\n')) {
-      if (!line.startsWith('/')) continue;
-      const abs = join(sys, line);
-      const root = ctx.layout.root.endsWith('/') ? ctx.layout.root : `${ctx.layout.root}/`;
-      if (abs.startsWith(root)) out.push(abs.slice(root.length));
-    }
-    return out;
-  }
-  return undefined;
-}
-
-const archListCache = new WeakMap<Ctx, string[]>();
-async function archLists(info: string, pkg: string, ctx: Ctx): Promise<string[]> {
-  let names = archListCache.get(ctx);
-  if (names === undefined) {
-    names = ((await listDir(info, ctx.budget)) ?? [])
-      .map((e) => e.name)
-      .filter((n) => n.includes(':') && n.endsWith('.list'));
-    archListCache.set(ctx, names);
-  }
-  return names.filter((n) => n.startsWith(`${pkg}:`));
 }
 
 /** No metadata at all: every module is reported under its own name, with its $VERSION. */

@@ -46,6 +46,12 @@ export interface Transaction {
   files: TxFile[];
   /** The state once the transaction is done (lastTransaction is filled in here). */
   state: TreeState;
+  /**
+   * Images the new state refers to besides the files' before and after: the
+   * steps between patches stacked on one file in the same run, which a
+   * revert of the later patch alone restores.
+   */
+  objects?: ReadonlyMap<string, Uint8Array>;
 }
 
 /** sha256 of a tree file now (null = absent); refuses symlinks and non-files like every other access. */
@@ -107,6 +113,7 @@ export async function runTransaction(store: Store, tx: Transaction): Promise<str
       await ensureObject(store, f.before, f.beforeBytes);
       await ensureObject(store, f.after, f.afterBytes);
     }
+    for (const [sha, bytes] of tx.objects ?? []) await putObject(store, bytes, sha);
     await syncObjects(store);
   } catch (err) {
     await collectGarbage(store, await readState(store)).catch(() => undefined);

@@ -237,6 +237,16 @@ describe('revertTree', () => {
     expect((await statusOfTrees({ trees: [root], repo: false })).trees[0]?.applied).toEqual([]);
   });
 
+  it('reverts the later of two patches applied in one run to the same file (the in-between image is kept)', async () => {
+    const root = demoTree();
+    const { a, b } = stackPatches();
+    await applyPatchesToTree({ ...quiet, tree: root, patches: [a, b], allowUnsigned: true });
+    await revertTree({ tree: root, patchIds: ['Acme-Demo-B'], waitMs: 0 });
+    expect(readFileSync(join(root, PM), 'latin1')).toMatch(/^package Acme::Demo; # A\n/);
+    await revertTree({ tree: root, patchIds: ['Acme-Demo-A'], waitMs: 0 });
+    expect(readFileSync(join(root, PM), 'latin1')).toBe(DEMO_PM);
+  });
+
   describe('when a patched file changed since (drift)', () => {
     it('status reports it, revert refuses with DRIFT, and --force restores while saving the edit', async () => {
       const root = demoTree();
