@@ -20,7 +20,6 @@ import { pathToFileURL } from 'node:url';
 import { validatePatchFile } from '../core/patch/patch-file.js';
 import { CpansecError } from '../errors.js';
 import { parsePublicKey } from '../sign/key-format.js';
-import { MAX_SIGNATURE_FILE_BYTES } from '../sign/signature-format.js';
 import { readEntries } from './entries.js';
 import { CpansecFetcher, directorySource, httpSource } from './fetchers.js';
 import { syncGitCheckout } from './git.js';
@@ -44,7 +43,7 @@ import type { PatchEntry } from './entries.js';
 import type { PatchCrypto } from './patch-check.js';
 import type { Problem } from './pull.js';
 import type { RepoSource } from './source.js';
-import type { RoleName, RootSigned } from './tuf-model.js';
+import type { RoleName, RootSigned, TargetInfo } from './tuf-model.js';
 
 export interface VerifyRepositoryOptions {
   source: RepoSource;
@@ -120,41 +119,46 @@ async function verifyTargets(
   read: Reader,
   entries: PatchEntry[],
   root: RootSigned,
+  targets: Record<string, TargetInfo>,
   crypto: PatchCrypto,
   progress: (m: string) => void,
 ): Promise<Problem[]> {
   const problems: Problem[] = [];
   const consistent = root.consistent_snapshot;
-  let done = 0;
-  for (const e of entries) {
-    try {
-      const fetchTarget = async (path: string, length: number, sha256: string): Promise<Uint8Array> => {
-        const bytes = await read(`${TARGETS_DIR}/${consistent ? hashedTargetPath(path, sha256) : path}`, length);
-        if (bytes === undefined) throw new CpansecError('FILE_NOT_FOUND', `${path} is listed but missing`);
-        return bytes;
-      };
-      const bytes = await fetchTarget(e.path, e.length, e.sha256);
-      const sigBytes = await read(`${TARGETS_DIR}/${e.signaturePath}`, MAX_SIGNATURE_FILE_BYTES);
-      if (sigBytes === undefined) throw new CpansecError('FILE_NOT_FOUND', `${e.signaturePath} is listed but missing`);
-      const verified = verifyPatchBytes(e, bytes, sigBytes, root, crypto);
-      const issues = validatePatchFile(verified.file).issues.filter((i) => i.severity === 'error');
-      for (const i of issues)
-        problems.push({ target: e.path, code: 'HEADER_INVALID', message: `line ${i.line || '-'}: ${i.message}` });
-    } catch (err) {
-      if (!(err instanceof CpansecError)) throw err;
-      problems.push({ target: e.path, code: err.code, message: err.message });
+  // A client downloads each target by its signed length and hash (under its hash name with consistent snapshots).
+  const fetchTarget = async (path: string): Promise<Uint8Array> => {
+    const info = targets[path] as TargetInfo;
+    const sha256 = info.hashes['sha256'] as string;
+    const bytes = await read(`${TARGETS_DIR}/${consistent ? hashedTargetPath(path, sha256) : path}`, info.length);
+    if (bytes === undefined) throw new CpansecError('FILE_NOT_FOUND', `${path} is listed but missing`);
+    if (bytes.length !== info.length || sha256Hex(bytes) !== sha256) {
+      throw new CpansecError('CHECKSUM_MISMATCH', `${path} does not match its signed length and hash`);
     }
-    if (++done % 500 === 0) progress(`patches ${done}/${entries.length}`);
-  }
-  return problems;
-}
-
-/** The signed hashes of the .minisig targets, checked apart (verifyPatchBytes reads them as signatures). */
-function signatureHashes(
-  entries: PatchEntry[],
-  targets: Record<string, { length: number; hashes: Record<string, string> }>,
-) {
-  return entries.map((e) => ({ path: e.signaturePath, info: targets[e.signaturePath] }));
+    return bytes;
+  };
+  let done = 0;
+  // Reads overlap (a folder or a server answers several at once); the checks are CPU.
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < entries.length) {
+      const e = entries[next++] as PatchEntry;
+      try {
+        const [bytes, signature] = await Promise.all([fetchTarget(e.path), fetchTarget(e.signaturePath)]);
+        const verified = verifyPatchBytes(e, bytes, signature, root, crypto);
+        for (const i of validatePatchFile(verified.file).issues) {
+          if (i.severity === 'error') {
+            problems.push({ target: e.path, code: 'HEADER_INVALID', message: `line ${i.line || '-'}: ${i.message}` });
+          }
+        }
+      } catch (err) {
+        if (!(err instanceof CpansecError)) throw err;
+        problems.push({ target: e.path, code: err.code, message: err.message });
+      }
+      if (++done % 500 === 0) progress(`patches ${done}/${entries.length}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return problems.sort((x, y) => (x.target < y.target ? -1 : x.target > y.target ? 1 : 0));
 }
 
 /** Checks of a repository folder that no client makes (it never lists folders). */
@@ -248,29 +252,7 @@ export async function verifyRepository(options: VerifyRepositoryOptions): Promis
       return fail(err);
     }
     const { entries, revoked } = listing;
-    const problems = await verifyTargets(read, entries, set.root.signed, crypto, progress);
-    // The .minisig targets' own hashes (a client downloads them through TUF).
-    for (const { path, info } of signatureHashes(entries, set.targets.signed.targets)) {
-      const bytes =
-        info === undefined
-          ? undefined
-          : await read(
-              `${TARGETS_DIR}/${set.root.signed.consistent_snapshot ? hashedTargetPath(path, info.hashes['sha256'] ?? '') : path}`,
-              info.length,
-            );
-      if (
-        bytes === undefined ||
-        info === undefined ||
-        bytes.length !== info.length ||
-        sha256Hex(bytes) !== info.hashes['sha256']
-      ) {
-        problems.push({
-          target: path,
-          code: 'CHECKSUM_MISMATCH',
-          message: `${path} does not match its signed length and hash`,
-        });
-      }
-    }
+    const problems = await verifyTargets(read, entries, set.root.signed, set.targets.signed.targets, crypto, progress);
     if (source.kind === 'dir' || source.kind === 'embedded') {
       const listed = new Set(entries.flatMap((e) => [e.path, e.signaturePath]));
       problems.push(

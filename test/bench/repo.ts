@@ -9,7 +9,7 @@
  *    memory of the process (/usr/bin/time -v), then a pull with nothing new
  *    and the requests it made.
  *
- * Standalone: npx tsx test/bench/repo.ts [patches]
+ * Standalone: npx tsx test/bench/repo.ts [patches [verify|pull]]   (BENCH_RUNS=n, default 3)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -191,10 +191,14 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const t0 = Date.now();
   const made = await benchRepository(n);
   console.log(`repository: ${made.dir} (${made.made ? `made in ${fmt(Date.now() - t0)}` : 'reused'})\n`);
-  for (const [title, rows] of [
-    ['repo verify', await benchRepoVerify({ patches: n })],
-    ['pull', await benchPull({ patches: n })],
-  ] as const) {
+  const only = process.argv[3];
+  const parts: [string, () => Promise<Record<string, string>>][] = [
+    ['repo verify', () => benchRepoVerify({ patches: n })],
+    ['pull', () => benchPull({ patches: n })],
+  ];
+  for (const [title, run] of parts) {
+    if (only !== undefined && !title.includes(only)) continue;
+    const rows = await run();
     console.log(`### ${title}\n\n| measure | value |\n| --- | --- |`);
     for (const [k, v] of Object.entries(rows)) console.log(`| ${k} | ${v} |`);
     console.log('');
