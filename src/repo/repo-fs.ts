@@ -5,6 +5,7 @@
  * are temp file + fsync + rename.
  */
 import { lstat, mkdir, readdir, unlink } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { CpansecError, wrapError } from '../errors.js';
 import { writeFileAtomic } from '../files/atomic.js';
@@ -59,7 +60,7 @@ export async function listInside(
   rel: string,
 ): Promise<{ dirs: string[]; files: string[]; other: string[] }> {
   const out = { dirs: [] as string[], files: [] as string[], other: [] as string[] };
-  let names: string[];
+  let entries: Dirent[];
   try {
     if (rel !== '') {
       const st = await lstat(join(root, rel));
@@ -67,16 +68,16 @@ export async function listInside(
         throw new CpansecError('UNSAFE_ENTRY', `${join(root, rel)} is not a directory`, { details: { path: rel } });
       }
     }
-    names = await readdir(join(root, rel));
+    // d_type from the directory itself (node lstat-s entries whose type the file system does not give).
+    entries = await readdir(join(root, rel), { withFileTypes: true });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return out;
     throw wrapError(err, 'IO', `cannot list ${join(root, rel)}`);
   }
-  for (const name of names.sort()) {
-    const st = await lstat(join(root, rel, name));
-    if (st.isDirectory()) out.dirs.push(name);
-    else if (st.isFile()) out.files.push(name);
-    else out.other.push(name);
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    if (entry.isDirectory()) out.dirs.push(entry.name);
+    else if (entry.isFile()) out.files.push(entry.name);
+    else out.other.push(entry.name);
   }
   return out;
 }
