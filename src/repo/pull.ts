@@ -178,6 +178,18 @@ export async function pullRepository(options: PullOptions): Promise<PullResult> 
       const files: Partial<Record<RoleName, Uint8Array>> = {};
       for (const role of ROLE_FILES) files[role] = await readMeta(work, role);
       set = verifyTrustedSet(files as Record<RoleName, Uint8Array>, now, verifier);
+      // What tuf-js kept must be what our tracker accepted, file for file (offline: nothing was fetched).
+      const ours = {
+        root: tracker.root,
+        timestamp: tracker.timestamp,
+        snapshot: tracker.snapshot,
+        targets: tracker.targets,
+      };
+      if (!options.offline && ROLE_FILES.some((r) => !sameBytes(files[r], ours[r]?.bytes))) {
+        throw new CpansecError('REPO_TRUST', 'tuf-js and our own checks ended on different metadata', {
+          hint: 'nothing was trusted; please report this',
+        });
+      }
       unchanged = prevDir !== undefined && ROLE_FILES.every((r) => sameBytes(files[r], prevFiles[r]));
     }
     const { entries, revoked } = readEntries(set.targets.signed);
