@@ -13,6 +13,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseDistname } from '../core/dist/distname.js';
+import { readMetaJsonIdentity } from '../core/dist/meta.js';
 import { resolveLimits } from '../core/limits.js';
 import { compareVersions, isLaxVersion, tryParseVersion } from '../core/version/cpan-version.js';
 import { CpansecError } from '../errors.js';
@@ -157,6 +158,17 @@ async function outputPath(
   return out;
 }
 
+/** x_cpansec of META.json when the input was patched before (undefined otherwise). */
+function previousProvenance(scan: ScanResult): unknown {
+  const bytes = scan.found.get('META.json')?.bytes;
+  if (bytes === undefined) return undefined;
+  try {
+    return readMetaJsonIdentity(bytes).existing;
+  } catch {
+    return undefined;
+  }
+}
+
 function sameIdentity(a: { name: string; version: string } | undefined, b: DistIdentity): boolean {
   return a !== undefined && a.name === b.name && a.version === b.version;
 }
@@ -281,6 +293,7 @@ export async function applyPatchesToTarball(options: ApplyTarballOptions): Promi
         upstream: { file: origin.file, sha256: scan.sha256, version: identity.version },
         ...(newVersion === undefined ? {} : { newVersion }),
         signatureRemoved,
+        previous: previousProvenance(scan),
       }),
     newVersion,
   );

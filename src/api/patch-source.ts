@@ -15,7 +15,6 @@ import { nodeBlake2b512, nodeEd25519 } from '../crypto/node-ed25519.js';
 import { CpansecError, inContext } from '../errors.js';
 import { sha256Hex } from '../files/hash.js';
 import { readFileLimited } from '../files/read.js';
-import { openRepository } from '../repo/index.js';
 import { MAX_SIGNATURE_FILE_BYTES } from '../sign/signature-format.js';
 import { checkPatchBinding } from '../sign/trusted-comment.js';
 import { verifySignature } from '../sign/verify.js';
@@ -51,9 +50,9 @@ export interface PatchSelection {
 export interface PatchSource {
   readonly kind: 'files' | 'repository';
   /**
-   * The patches to apply to `dist` at `version`, in order.
-   * @throws CpansecError DIST_MISMATCH (an explicit patch for another dist or version), and the
-   *   signature, trust and parse errors of the source
+   * The patches to apply to `dist` at `version`, in order. The caller still checks each
+   * against the release it finds in the tarball (checkPatchTarget).
+   * @throws CpansecError the signature, trust and parse errors of the source
    */
   select(dist: string, version: string): Promise<PatchSelection>;
 }
@@ -184,6 +183,7 @@ export function filePatchSource(options: FilePatchSourceOptions): PatchSource {
   const keys = (): Promise<PublicKey[]> =>
     (trusted ??= (async () => {
       if (options.keys !== undefined && options.keys.length > 0) return Promise.all(options.keys.map(readPublicKey));
+      const { openRepository } = await import('../repo/index.js');
       const repo = await openRepository(options.repository ?? {});
       return repo.publisherKeys();
     })());
@@ -196,8 +196,10 @@ export function filePatchSource(options: FilePatchSourceOptions): PatchSource {
         for (const f of options.files) out.push(await readFilePatch(f, keys, options, limits));
         return out;
       })();
+      // Explicit files do not depend on the release; the caller checks each header against it (checkPatchTarget).
+      void dist;
+      void version;
       const patches = await loaded;
-      for (const p of patches) checkPatchTarget(p, dist, version);
       return { patches, source: `${patches.length} patch file(s)` };
     },
   };
@@ -209,7 +211,8 @@ export function repositoryPatchSource(options: OpenRepositoryOptions = {}): Patc
   return {
     kind: 'repository',
     async select(dist, version) {
-      const repo = await (opened ??= openRepository(options));
+      // Loaded on first use: the TUF client is not needed when patch files are given.
+      const repo = await (opened ??= import('../repo/index.js').then((m) => m.openRepository(options)));
       let entries;
       try {
         entries = repo.forDistribution(dist, versionForMatching(version));

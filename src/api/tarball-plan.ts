@@ -287,6 +287,16 @@ export interface ProvenanceInput {
   upstream: { file: string; sha256: string; version: string };
   newVersion?: string;
   signatureRemoved: boolean;
+  /** x_cpansec of a tarball patched before (META.json): its patches and upstream are kept. */
+  previous?: unknown;
+}
+
+function stringRecord(v: unknown): Record<string, string> | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const entries = Object.entries(v);
+  return entries.every(([, x]) => typeof x === 'string')
+    ? (Object.fromEntries(entries) as Record<string, string>)
+    : undefined;
 }
 
 /** The `x_cpansec` value: what was applied, by whom, to what. Strings only (see core/dist/meta.ts). */
@@ -303,15 +313,27 @@ export function buildProvenance(input: ProvenanceInput): Provenance {
       ...(advisories.length > 0 ? { advisories: advisories.join(', ') } : {}),
     };
   });
+  // Patching a patched tarball: earlier patches stay listed, and "upstream" stays the original release.
+  const prev =
+    typeof input.previous === 'object' && input.previous !== null ? (input.previous as Record<string, unknown>) : {};
+  const earlier = (Array.isArray(prev['patches']) ? prev['patches'] : [])
+    .map(stringRecord)
+    .filter((p): p is Record<string, string> => p !== undefined && !patches.some((q) => q.id === p['id']));
+  const str = (key: string): string | undefined => (typeof prev[key] === 'string' ? prev[key] : undefined);
+  const upstreamVersion =
+    str('upstream_version') ?? (input.newVersion !== undefined ? input.upstream.version : undefined);
+  const signature =
+    str('signature') ??
+    (input.signatureRemoved
+      ? 'SIGNATURE (Module::Signature) removed: it no longer matches the patched files'
+      : undefined);
   return {
     patched_by: `cpansec-patch ${TOOL_VERSION}`,
-    patches,
-    upstream_tarball: input.upstream.file,
-    upstream_sha256: input.upstream.sha256,
-    ...(input.newVersion !== undefined ? { upstream_version: input.upstream.version } : {}),
-    ...(input.signatureRemoved
-      ? { signature: 'SIGNATURE (Module::Signature) removed: it no longer matches the patched files' }
-      : {}),
+    patches: [...earlier, ...patches],
+    upstream_tarball: str('upstream_tarball') ?? input.upstream.file,
+    upstream_sha256: str('upstream_sha256') ?? input.upstream.sha256,
+    ...(upstreamVersion === undefined ? {} : { upstream_version: upstreamVersion }),
+    ...(signature === undefined ? {} : { signature }),
   };
 }
 
@@ -324,7 +346,9 @@ export function addProvenance(
   newVersion: string | undefined,
 ): TarballPlan['provenance'] {
   const signature = scan.found.get('SIGNATURE');
-  const signatureRemoved = signature?.entry.kind === 'file' && !changes.deleted.has('SIGNATURE');
+  // A SIGNATURE that another entry hard-links to stays (dropping it would leave a dangling link).
+  const linkedTo = scan.index.entries.some((e) => e.kind === 'hardlink' && e.linkpath === 'SIGNATURE');
+  const signatureRemoved = signature?.entry.kind === 'file' && !linkedTo && !changes.deleted.has('SIGNATURE');
   if (signatureRemoved) {
     changes.modified.delete('SIGNATURE');
     changes.deleted.add('SIGNATURE');

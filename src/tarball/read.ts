@@ -28,6 +28,7 @@ import type { Limits } from '../core/limits.js';
 import type { IndexedEntry } from '../core/tar/archive-index.js';
 import type { TarEntryHeader } from '../core/tar/chain.js';
 import type { ArchiveFormat } from './format.js';
+import type { ZlibOptions } from 'node:zlib';
 
 export interface TarballEntry {
   header: TarEntryHeader;
@@ -156,7 +157,8 @@ export async function walkTarball(
     });
     let source: Readable = file;
     if (format === 'tar.gz') {
-      const gunzip = createGunzip({ chunkSize: 64 * 1024 });
+      // Decompress ahead of the parser (zlib runs in the thread pool), a bounded 1 MiB at most.
+      const gunzip = createGunzip({ chunkSize: 64 * 1024, readableHighWaterMark: 1024 * 1024 } as ZlibOptions);
       file.on('error', (err) => gunzip.destroy(err));
       source = file.pipe(gunzip);
     }

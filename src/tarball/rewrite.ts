@@ -19,6 +19,7 @@ import type { Limits } from '../core/limits.js';
 import type { ExtensionBlock, TarEntryHeader } from '../core/tar/chain.js';
 import type { TarHeader } from '../core/tar/header.js';
 import type { WalkSummary } from './read.js';
+import type { ZlibOptions } from 'node:zlib';
 
 /** gzip level of every tarball we write (the level `gzip` and `tar czf` use by default). */
 export const GZIP_LEVEL = 6;
@@ -170,7 +171,12 @@ export async function rewriteTarball(
   sink: Writable,
   options: { limits?: Partial<Limits>; name?: string } = {},
 ): Promise<RewriteResult> {
-  const gzip = createGzip({ level: GZIP_LEVEL, chunkSize: 64 * 1024 });
+  // A deep write buffer lets zlib compress (in the thread pool) while this thread reads and copies entries.
+  const gzip = createGzip({
+    level: GZIP_LEVEL,
+    chunkSize: 64 * 1024,
+    writableHighWaterMark: 4 * 1024 * 1024,
+  } as ZlibOptions);
   const finished = new Promise<void>((resolve, reject) => {
     gzip.on('error', reject);
     sink.on('error', reject);

@@ -23,6 +23,7 @@ import { generateKey } from '../../src/api/key.js';
 import { signPatch } from '../../src/api/sign.js';
 import { addPatch, initRepository, loadRepoState, publishRepository, repoSigner } from '../../src/repo/index.js';
 import { CpansecError } from '../../src/errors.js';
+import { makeDiff } from '../../src/core/patch/make.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
 import { tarEntries } from '../helpers/tar-entries.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -188,6 +189,26 @@ describe('applyPatchesToTarball', () => {
       expect(again).toMatchObject({ outcome: 'already-patched', written: false, output: null });
       expect(again.patches[0]?.outcome).toBe('already-applied');
       expect(existsSync(join(s.dir, 'o2.tar.gz'))).toBe(false);
+    });
+
+    it('patching a patched tarball keeps the earlier patches and the original upstream in x_cpansec', async () => {
+      const s = await setup();
+      const first = await apply(s, { out: join(s.dir, 'o1.tar.gz') });
+      const second = join(s.dir, 'second.patch');
+      const makefile = readFileSync(join(EXAMPLE, 'Acme-Demo-1.00', 'Makefile.PL'), 'latin1');
+      writeFileSync(second, makeDiff('Makefile.PL', 'Makefile.PL', makefile, `${makefile}# second\n`), 'latin1');
+      const r = await applyPatchesToTarball({
+        input: join(s.dir, 'o1.tar.gz'),
+        patches: [s.patch, second],
+        keys: [s.pub],
+        allowUnsigned: true,
+        out: join(s.dir, 'o2.tar.gz'),
+      });
+      expect(r.patches.map((p) => p.outcome)).toEqual(['already-applied', 'clean']);
+      const x = JSON.parse(extract(join(s.dir, 'o2.tar.gz'), 'Acme-Demo-1.00/META.json')).x_cpansec;
+      expect(x.patches.map((p: { id: string }) => p.id)).toEqual(['Acme-Demo-CVE-2099-0001', 'second.patch']);
+      expect(x.upstream_sha256).toBe(first.input.sha256);
+      expect(x.upstream_tarball).toBe('Acme-Demo-1.00.tar.gz');
     });
 
     it('with dryRun, reports what it would write and writes nothing', async () => {

@@ -156,12 +156,24 @@ function escapeChar(c: string): string {
   return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
 
-/** Name and version from META.json. @throws CpansecError METADATA_INVALID */
+/**
+ * Name and version from META.json, and the x_cpansec already there (a tarball patched before).
+ * A version written as a JSON number is taken as written ("1.10", not 1.1).
+ * @throws CpansecError METADATA_INVALID
+ */
 export function readMetaJsonIdentity(bytes: Uint8Array, file = 'META.json'): MetaIdentity & { existing?: unknown } {
-  const meta = parseMetaJson(decode(bytes, file).text, file);
-  const str = (v: unknown): string | undefined =>
-    typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
-  return { name: str(meta['name']), version: str(meta['version']), existing: meta[PROVENANCE_KEY] };
+  const { text } = decode(bytes, file);
+  const meta = parseMetaJson(text, file);
+  const raw = (key: string): string | undefined => {
+    const v = meta[key];
+    if (typeof v === 'string') return v;
+    if (typeof v !== 'number') return undefined;
+    const m = scanObject(text)
+      .members.filter((x) => x.key === key)
+      .pop();
+    return m === undefined ? String(v) : text.slice(m.valueStart, m.end);
+  };
+  return { name: raw('name'), version: raw('version'), existing: meta[PROVENANCE_KEY] };
 }
 
 /**
