@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { CpansecError, wrapError } from '../errors.js';
 
@@ -91,5 +91,39 @@ export async function readFileHead(
     throw wrapError(err, 'IO', `cannot read ${path}`);
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * readFileHead, synchronously. Scans read thousands of small files
+ * (install.json, MYMETA.json, packlists): a synchronous open/fstat/read/close
+ * is several times faster than the same four calls through the thread pool,
+ * and a scan has nothing else to do meanwhile.
+ */
+export function readFileHeadSync(path: string, maxBytes: number): { bytes: Uint8Array; complete: boolean } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR' || code === 'EACCES') return undefined;
+    throw wrapError(err, 'IO', `cannot open ${path}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return undefined;
+    const want = Math.min(st.size, maxBytes);
+    const buf = new Uint8Array(want);
+    let got = 0;
+    while (got < want) {
+      const n = readSync(fd, buf, got, want - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return { bytes: got === want ? buf : buf.subarray(0, got), complete: st.size <= maxBytes };
+  } catch (err) {
+    throw wrapError(err, 'IO', `cannot read ${path}`);
+  } finally {
+    closeSync(fd);
   }
 }

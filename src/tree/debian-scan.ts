@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { mainModuleOfDist, parseDebianCopyright, upstreamOfDebianVersion } from '../core/tree/debian.js';
-import { readFileHead } from '../files/read.js';
+import { readFileHeadSync } from '../files/read.js';
 import { decoder, findModuleFile, isXs, mapLimited, modulePath, readSmall, staticVersion } from './scan-util.js';
 import { dirInside, listDir } from './walk.js';
 import type { InstalledDist } from './discover.js';
@@ -26,7 +26,7 @@ export async function scanDebian(
     .filter((e) => e.kind === 'dir' && e.name.endsWith('-perl'))
     .map((e) => e.name);
   const found = await mapLimited(pkgs, 16, async (pkg): Promise<InstalledDist | undefined> => {
-    const head = await readFileHead(join(ctx.layout.root, deb.docDir, pkg, 'copyright'), 16 * 1024);
+    const head = readFileHeadSync(join(ctx.layout.root, deb.docDir, pkg, 'copyright'), 16 * 1024);
     if (head === undefined) return undefined;
     const c = parseDebianCopyright(decoder.decode(head.bytes));
     const dist = c.upstreamName ?? c.sourceDist;

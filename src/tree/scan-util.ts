@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { bytesToBinary } from '../core/bytes.js';
 import { extractModuleVersion } from '../core/tree/module-version.js';
-import { readFileHead } from '../files/read.js';
+import { readFileHeadSync } from '../files/read.js';
 import type { EntryBudget } from './walk.js';
 import type { LibSet, TreeLayout } from './layout.js';
 
@@ -15,7 +15,7 @@ export interface ScanLimits {
 export const decoder = new TextDecoder('utf-8', { fatal: false });
 
 export async function readSmall(path: string, max: number): Promise<Uint8Array | undefined> {
-  const head = await readFileHead(path, max);
+  const head = readFileHeadSync(path, max);
   return head?.complete ? head.bytes : undefined;
 }
 
@@ -43,7 +43,7 @@ export interface Ctx {
 }
 
 export async function staticVersion(ctx: Ctx, rel: string): Promise<string | undefined> {
-  const head = await readFileHead(join(ctx.layout.root, rel), ctx.limits.maxVersionScanBytes);
+  const head = readFileHeadSync(join(ctx.layout.root, rel), ctx.limits.maxVersionScanBytes);
   if (head === undefined) return undefined;
   return extractModuleVersion(bytesToBinary(head.bytes), head.complete).version;
 }
@@ -66,7 +66,7 @@ export function isXs(set: LibSet, files: readonly string[] | undefined, home: st
 export async function findModuleFile(ctx: Ctx, set: LibSet, module: string): Promise<string | undefined> {
   for (const d of set.libDirs) {
     const rel = inDir(d, modulePath(module));
-    if ((await readFileHead(join(ctx.layout.root, rel), 0)) !== undefined) return rel;
+    if (readFileHeadSync(join(ctx.layout.root, rel), 0) !== undefined) return rel;
   }
   return undefined;
 }

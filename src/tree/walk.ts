@@ -5,7 +5,8 @@
  * (limits.maxTreeEntries) so a planted million-file directory costs an error,
  * not the machine.
  */
-import { lstat, readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CpansecError, wrapError } from '../errors.js';
 import { resolveInside } from '../files/safe-path.js';
@@ -33,7 +34,8 @@ export class EntryBudget {
 export async function listDir(dir: string, budget: EntryBudget): Promise<DirEntry[] | undefined> {
   let entries;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    // Synchronous: a scan lists thousands of small directories, and the thread pool round trip costs more than the call.
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES') return undefined;
