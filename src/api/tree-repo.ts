@@ -20,6 +20,8 @@ export interface TreeRepositoryOptions {
   cache?: string;
   /** Use the cached copy without contacting the source. */
   offline?: boolean;
+  /** root.json to trust for a cache that has none yet (default: the embedded repository's). */
+  trustRoot?: string;
   onProgress?: (message: string) => void;
 }
 
@@ -29,6 +31,7 @@ export async function openTreePatchSource(options: TreeRepositoryOptions = {}): 
     ...(options.repo ? { repo: options.repo } : {}),
     ...(options.cache ? { cache: options.cache } : {}),
     ...(options.offline ? { offline: true } : {}),
+    ...(options.trustRoot ? { trustRoot: options.trustRoot } : {}),
     crypto: { verifier: nodeEd25519, hasher: nodeBlake2b512 },
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });

@@ -2,7 +2,7 @@
  * scan, status, revert and recover as a user runs them: the built CLI on an
  * inline cpanm-shaped tree, human and --json output, exit codes.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -82,5 +82,47 @@ describe('status, revert and recover after an apply', () => {
   it('revert and recover need --tree (exit 2)', () => {
     expect(runCli(['revert', '--all', '--json']).json.error?.code).toBe('USAGE');
     expect(runCli(['recover']).code).toBe(2);
+  });
+});
+
+describe('with a real repository (repo init/add/publish/revoke, test-only key)', () => {
+  it('status lists the patch as available, apply without --patch applies it, a revocation shows in status', () => {
+    const work = tempDir();
+    const key = join(PROJECT_ROOT, 'test', 'fixtures', 'minisign', 'test-only.key');
+    const repo = join(work, 'repo');
+    const cli = (args: string[]): void => {
+      const r = runCli(args);
+      expect(r.code, r.stderr).toBe(0);
+    };
+    cli(['repo', 'init', repo, '--root-key', key, '--publisher-key', key, '-q']);
+    const patch = join(work, 'Acme-Demo-CVE-2099-0001.patch');
+    writeFileSync(patch, readFileSync(SIGNED));
+    cli(['repo', 'add', patch, '--repo', repo, '--key', key, '-q']);
+    cli(['repo', 'publish', '--repo', repo, '--key', key, '-q']);
+    const root = tree();
+    const source = [
+      '--repo',
+      repo,
+      '--cache',
+      join(work, 'cache'),
+      '--trust-root',
+      join(repo, 'metadata', '1.root.json'),
+    ];
+
+    const before = runCli(['status', '--tree', root, ...source, '--json']);
+    expect(before.json.result).toMatchObject({
+      trees: [{ available: [{ patchId: 'Acme-Demo-CVE-2099-0001', version: '1.00' }] }],
+    });
+    const applied = run(['--tree', root, ...source], {}, APPLY_RUNNER);
+    expect(applied.json?.result).toMatchObject({
+      written: true,
+      patches: [{ source: 'repository', signedBy: 'A8C9836BB81FD0D5', installs: [{ outcome: 'applied' }] }],
+    });
+
+    cli(['repo', 'revoke', 'Acme-Demo-CVE-2099-0001', '--repo', repo, '--reason', 'test revocation', '-q']);
+    cli(['repo', 'publish', '--repo', repo, '--key', key, '-q']);
+    const after = runCli(['status', '--tree', root, ...source]);
+    expect(after.stdout).toMatch(/1 revoked/);
+    expect(after.stdout).toMatch(/REVOKED: test revocation/);
   });
 });

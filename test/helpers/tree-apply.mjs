@@ -6,6 +6,7 @@
  *
  *   node test/helpers/tree-apply.mjs --tree DIR --patch FILE [--patch FILE] [--allow-unsigned]
  *        [--dist NAME] [--key FILE] [--wait SECONDS] [--dry-run] [--fuzz N]
+ *        [--repo SRC] [--cache DIR] [--trust-root FILE] [--offline]   (no --patch: patches from the repository)
  */
 import { applyPatchesToTree } from '../../dist/api/apply-tree.js';
 
@@ -22,6 +23,10 @@ for (let i = 0; i < args.length; i++) {
   else if (a === '--wait') options.waitMs = Number(next()) * 1000;
   else if (a === '--dry-run') options.dryRun = true;
   else if (a === '--fuzz') options.fuzz = Number(next());
+  else if (a === '--repo') options.repo = { ...options.repo, repo: next() };
+  else if (a === '--cache') options.repo = { ...options.repo, cache: next() };
+  else if (a === '--trust-root') options.repo = { ...options.repo, trustRoot: next() };
+  else if (a === '--offline') options.repo = { ...options.repo, offline: true };
   else {
     console.error(`unknown argument ${a}`);
     process.exit(2);

@@ -9,6 +9,7 @@ interface StatusFlags extends CommonOptions {
   repo?: string | false;
   cache?: string;
   offline?: boolean;
+  trustRoot?: string;
 }
 
 export function defineStatus(program: Command, run: Runner): void {
@@ -23,7 +24,8 @@ export function defineStatus(program: Command, run: Runner): void {
       )
       .option('--no-repo', 'do not consult any repository')
       .option('--cache <dir>', "the repository's cache folder")
-      .option('--offline', 'use the cached repository without contacting it'),
+      .option('--offline', 'use the cached repository without contacting it')
+      .option('--trust-root <file>', "root.json to trust for a new cache (default: the embedded repository's)"),
   )
     .addHelpText(
       'after',
@@ -48,6 +50,7 @@ export function defineStatus(program: Command, run: Runner): void {
                     ...(typeof flags.repo === 'string' ? { repo: flags.repo } : {}),
                     ...(flags.cache ? { cache: flags.cache } : {}),
                     ...(flags.offline ? { offline: true } : {}),
+                    ...(flags.trustRoot ? { trustRoot: flags.trustRoot } : {}),
                   },
           });
         },
