@@ -109,7 +109,13 @@ async function gatherPatches(
 ): Promise<{ patch: TreePatch; installs: InstalledDist[] }[]> {
   const limits = resolveLimits(options.limits);
   if (options.patches && options.patches.length > 0) {
-    const fallback = options.keys?.length || options.trustedKeys ? [] : await embeddedPublisherKeys();
+    // No --key: the publisher keys of the named repository, or of the embedded one (patches/keys).
+    const fallback =
+      options.keys?.length || options.trustedKeys
+        ? []
+        : options.repo?.repo !== undefined
+          ? ((options.repository ?? (await openTreePatchSource(options.repo))).publisherKeys?.() ?? [])
+          : await embeddedPublisherKeys();
     const keys = await trustedKeysFor({
       ...options,
       keys: options.keys ?? [],

@@ -56,6 +56,8 @@ export interface TreePatchSource {
   isRevoked(patchId: string): boolean;
   /** Why a revoked patch was revoked. */
   revocationReason?(patchId: string): string | undefined;
+  /** The keys the repository lets sign patches (trusted for `--patch` files when no --key is given). */
+  publisherKeys?(): PublicKey[];
 }
 
 export interface PatchTrust {

@@ -63,6 +63,7 @@ export async function openTreePatchSource(options: TreeRepositoryOptions = {}): 
     },
     isRevoked: (patchId) => repo.isRevoked(patchId),
     revocationReason: (patchId) => repo.revocation(patchId)?.reason,
+    publisherKeys: () => repo.publisherKeys(),
   };
 }
 

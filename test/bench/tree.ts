@@ -13,14 +13,14 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { applyPatchesToTree } from '../../src/api/apply-tree.js';
 import { revertTree } from '../../src/api/revert.js';
 import { scanTrees } from '../../src/api/scan.js';
 import { statusOfTrees } from '../../src/api/status.js';
 import { nodeFsOps } from '../../src/files/ops.js';
-import { fmt, machine, stats, timeFn } from './lib.js';
+import { fmt, machine, stats, timeCommand, timeFn } from './lib.js';
 import type { FsOps } from '../../src/files/ops.js';
 
 const ARCH = 'lib/perl5/x86_64-linux-gnu-thread-multi';
@@ -147,6 +147,10 @@ export async function benchTreeScan(n = 2000, runs = 7): Promise<Record<string, 
       await statusOfTrees({ trees: [root], repo: false });
     }, runs);
     const withRepo = await timeFn(() => statusOfTrees({ trees: [root] }), 3);
+    // The same through the CLI, as a user runs it: a process each, cold start included.
+    const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'cpansec-patch.js');
+    const cliScan = timeCommand(process.execPath, [bin, 'scan', '--tree', root, '--json'], 5);
+    const cliStatus = timeCommand(process.execPath, [bin, 'status', '--tree', root, '--no-repo', '--json'], 5);
     return {
       'distributions in the tree': String(count),
       'patches applied (status checks their files)': '20',
@@ -154,6 +158,7 @@ export async function benchTreeScan(n = 2000, runs = 7): Promise<Record<string, 
       'status (no repository), median': `${fmt(status.median)} (min ${fmt(status.min)}, max ${fmt(status.max)})`,
       'scan + status, median (goal < 1 s)': `${fmt(both.median)} (min ${fmt(both.min)}, max ${fmt(both.max)})`,
       'status with the embedded repository (opens and verifies it), median': fmt(withRepo.median),
+      'CLI processes (npm run build first): scan --json / status --no-repo --json, median': `${fmt(cliScan.median)} / ${fmt(cliStatus.median)}`,
     };
   } finally {
     rmSync(join(root, '..'), { recursive: true, force: true });

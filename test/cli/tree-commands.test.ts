@@ -119,6 +119,13 @@ describe('with a real repository (repo init/add/publish/revoke, test-only key)',
       patches: [{ source: 'repository', signedBy: 'A8C9836BB81FD0D5', installs: [{ outcome: 'applied' }] }],
     });
 
+    // A --patch file with no --key is checked against that repository's publisher keys.
+    const other = tree();
+    const named = run(['--tree', other, '--patch', SIGNED, ...source], {}, APPLY_RUNNER);
+    expect(named.json?.result).toMatchObject({ patches: [{ source: 'file', signedBy: 'A8C9836BB81FD0D5' }] });
+    const embedded = run(['--tree', tree(), '--patch', SIGNED], {}, APPLY_RUNNER);
+    expect(embedded.json?.error?.code).toBe('KEY_UNTRUSTED');
+
     cli(['repo', 'revoke', 'Acme-Demo-CVE-2099-0001', '--repo', repo, '--reason', 'test revocation', '-q']);
     cli(['repo', 'publish', '--repo', repo, '--key', key, '-q']);
     const after = runCli(['status', '--tree', root, ...source]);
