@@ -94,6 +94,7 @@ export async function revertTree(options: RevertOptions): Promise<RevertResult> 
   const store = storeOf(layout.root, options.fsOps, limits.maxMetaFileBytes);
   const state = await readState(store);
   const picked = select(state.applied, options);
+  if (picked.length === 0) return { tree: layout.root, dryRun, written: false, reverted: [] };
   let release = async (): Promise<void> => undefined;
   if (!dryRun) release = (await acquireLock(store.dir, 'revert', options.waitMs ?? DEFAULT_WAIT_MS)).release;
   try {

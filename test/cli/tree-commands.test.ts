@@ -79,6 +79,11 @@ describe('status, revert and recover after an apply', () => {
     expect([rec.code, rec.stdout]).toEqual([0, `nothing to recover in ${root}\n`]);
   });
 
+  it('revert --all on a tree with nothing applied does nothing and exits 0', () => {
+    const r = runCli(['revert', '--all', '--tree', tree(), '--json']);
+    expect([r.code, r.json.result]).toEqual([0, expect.objectContaining({ written: false, reverted: [] })]);
+  });
+
   it('revert and recover need --tree (exit 2)', () => {
     expect(runCli(['revert', '--all', '--json']).json.error?.code).toBe('USAGE');
     expect(runCli(['recover']).code).toBe(2);
