@@ -10,19 +10,19 @@
  *   → pass 2: stream the tarball again into a temp file beside the output,
  *     fsync, rename. On any failure nothing exists at the output path.
  */
-import { realpath, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseDistname } from '../core/dist/distname.js';
 import { readMetaJsonIdentity } from '../core/dist/meta.js';
 import { resolveLimits } from '../core/limits.js';
-import { compareVersions, isLaxVersion, tryParseVersion } from '../core/version/cpan-version.js';
 import { CpansecError } from '../errors.js';
 import { createAtomicFile } from '../files/atomic-stream.js';
 import { rewriteTarball } from '../tarball/rewrite.js';
 import { scanTarball } from '../tarball/scan.js';
 import { checkPatchTarget, filePatchSource, repositoryPatchSource } from './patch-source.js';
 import { resolveTarballInput } from './tarball-input.js';
-import { addProvenance, buildProvenance, diffEntries, planPatches, readIdentity, wantedPaths } from './tarball-plan.js';
+import { outputPath, suffixedVersion } from './tarball-output.js';
+import { diffEntries, planPatches, readIdentity, wantedPaths } from './tarball-plan.js';
+import { addProvenance, buildProvenance } from './tarball-provenance.js';
 import type { Limits } from '../core/limits.js';
 import type { OpenRepositoryOptions } from '../repo/index.js';
 import type { ArchiveFormat } from '../tarball/format.js';
@@ -92,70 +92,6 @@ function checkNumber(value: number, name: string, max: number): number {
     throw new CpansecError('USAGE', `${name} must be a whole number from 0 to ${max}, got ${value}`);
   }
   return value;
-}
-
-/** "1.23" + "01" → "1.2301": must stay a stable version (no "_") that sorts after the original. */
-export function suffixedVersion(version: string, suffix: string): string {
-  const next = `${version}${suffix}`;
-  const a = tryParseVersion(version);
-  const b = isLaxVersion(next) && !next.includes('_') ? tryParseVersion(next) : undefined;
-  if (a === undefined || b === undefined || compareVersions(b, a) <= 0) {
-    throw new CpansecError(
-      'USAGE',
-      `--version-suffix ${JSON.stringify(suffix)} makes ${JSON.stringify(next)} of ${version}, not a later stable version`,
-      {
-        hint: 'append digits to a decimal version (1.23 with 01 gives 1.2301) or a component to a dotted one (v1.2.3 with .1)',
-        details: { version, suffix },
-      },
-    );
-  }
-  return next;
-}
-
-const ARCHIVE_EXT = /\.(tar\.gz|tgz|tar)$/i;
-
-/** Where the patched tarball goes (docs/tarballs.md, "Output names"). */
-async function outputPath(
-  origin: TarballOrigin,
-  format: ArchiveFormat,
-  identity: DistIdentity,
-  newVersion: string | undefined,
-  options: ApplyTarballOptions,
-): Promise<string> {
-  const cwd = options.cwd ?? process.cwd();
-  if (options.inPlace === true) {
-    if (origin.kind !== 'file' || format !== 'tar.gz') {
-      throw new CpansecError('USAGE', '--in-place needs a local .tar.gz file as input', {
-        details: { input: origin.given },
-      });
-    }
-    return origin.path;
-  }
-  const m = ARCHIVE_EXT.exec(origin.file);
-  const stem = m === null ? origin.file : origin.file.slice(0, m.index);
-  const ext = m !== null && m[1]?.toLowerCase() === 'tgz' ? 'tgz' : 'tar.gz';
-  const versioned = newVersion === undefined ? undefined : `${identity.name}-${newVersion}.tar.gz`;
-  let out: string;
-  if (options.out !== undefined) {
-    const target = resolve(cwd, options.out);
-    const isDir = options.out.endsWith('/') || (await stat(target).catch(() => undefined))?.isDirectory() === true;
-    out = isDir ? join(target, versioned ?? `${stem}.${ext}`) : target;
-  } else {
-    const dir = origin.kind === 'file' ? dirname(origin.path) : cwd;
-    out = join(dir, versioned ?? `${stem}+cpansec.${ext}`);
-  }
-  const [a, b] = await Promise.all([realpath(origin.path).catch(() => origin.path), realpath(out).catch(() => out)]);
-  if (a === b) {
-    throw new CpansecError(
-      'USAGE',
-      `the output ${out} is the input tarball; it is never overwritten without --in-place`,
-      {
-        hint: 'choose another --out, or pass --in-place to replace the input',
-        details: { output: out },
-      },
-    );
-  }
-  return out;
 }
 
 /** x_cpansec of META.json when the input was patched before (undefined otherwise). */

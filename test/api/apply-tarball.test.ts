@@ -18,7 +18,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyPatchesToTarball, suffixedVersion } from '../../src/api/apply-tarball.js';
+import { applyPatchesToTarball } from '../../src/api/apply-tarball.js';
+import { suffixedVersion } from '../../src/api/tarball-output.js';
 import { generateKey } from '../../src/api/key.js';
 import { signPatch } from '../../src/api/sign.js';
 import { addPatch, initRepository, loadRepoState, publishRepository, repoSigner } from '../../src/repo/index.js';
