@@ -61,6 +61,17 @@ async function checkStoreDir(store: Store): Promise<boolean> {
       details: { path: store.dir },
     });
   }
+  // objects/ too: a link there would send every backup, and every restore, elsewhere.
+  const objects = await lstat(join(store.dir, 'objects')).catch(() => undefined);
+  if (objects !== undefined && !objects.isDirectory()) {
+    throw new CpansecError(
+      'SYMLINK_ESCAPE',
+      `${join(store.dir, 'objects')} is not a directory (a symbolic link or a file)`,
+      {
+        details: { path: join(store.dir, 'objects') },
+      },
+    );
+  }
   return true;
 }
 

@@ -175,6 +175,17 @@ describe('applyPatchesToTree', () => {
     });
   });
 
+  it('refuses a .cpansec/objects that is a link (backups would go elsewhere)', async () => {
+    const root = demoTree();
+    mkdirSync(join(root, '.cpansec'));
+    symlinkSync(tempDir(), join(root, '.cpansec', 'objects'));
+    await expect(
+      applyPatchesToTree({ ...quiet, tree: root, patches: [signedPatch()], keys: [KEY] }),
+    ).rejects.toMatchObject({
+      code: 'SYMLINK_ESCAPE',
+    });
+  });
+
   it('refuses a patch to XS code with PATCH_UNSUPPORTED (needs-rebuild), naming the tarball route', async () => {
     const root = demoTree();
     const dir = tempDir();
