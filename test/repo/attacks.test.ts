@@ -317,6 +317,18 @@ describe('pull, under attack', () => {
     });
   });
 
+  describe('redirects', () => {
+    it('refuses a redirect (it could leave the mirror or drop to plain http): NETWORK', async () => {
+      const s = await setup();
+      s.server.override = (p, _req, res) => {
+        if (p !== 'metadata/timestamp.json') return false;
+        res.writeHead(302, { location: 'http://127.0.0.1:9/timestamp.json' }).end();
+        return true;
+      };
+      await expectRefused(s, 'NETWORK');
+    });
+  });
+
   describe('root rotation', () => {
     it('accepts a new root signed by the old and the new root keys', async () => {
       const s = await setup();
