@@ -27,6 +27,7 @@ import { CpansecError } from '../../src/errors.js';
 import { makeDiff } from '../../src/core/patch/make.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
 import { tarEntries } from '../helpers/tar-entries.js';
+import { expectReadableByTarTools } from '../helpers/tar-readers.js';
 import { tempDir } from '../helpers/tmp.js';
 import { testKey } from '../repo/helpers.js';
 import type { ApplyTarballOptions } from '../../src/api/apply-tarball.js';
@@ -85,8 +86,10 @@ async function setup(options: { meta?: boolean; signature?: boolean; sign?: bool
   return { dir, tarball, patch, pub: join(dir, 'publisher.pub'), key: join(dir, 'publisher.key') };
 }
 
-function apply(s: Setup, extra: Partial<ApplyTarballOptions> = {}) {
-  return applyPatchesToTarball({ input: s.tarball, patches: [s.patch], keys: [s.pub], ...extra });
+async function apply(s: Setup, extra: Partial<ApplyTarballOptions> = {}) {
+  const r = await applyPatchesToTarball({ input: s.tarball, patches: [s.patch], keys: [s.pub], ...extra });
+  if (r.written && r.output !== null) expectReadableByTarTools(r.output.path);
+  return r;
 }
 
 function tarList(path: string): string[] {

@@ -18,6 +18,7 @@ import {
   tarOf,
 } from '../helpers/tar-builder.js';
 import { runMain } from '../helpers/main.js';
+import { expectReadableByTarTools } from '../helpers/tar-readers.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { RawEntry } from '../helpers/tar-builder.js';
 
@@ -362,5 +363,6 @@ describe('apply <tarball> on hostile input', () => {
       changes: [{ path: 'lib/Acme/Demo.pm', change: 'modified' }],
     });
     expect(run.stderr).toContain('NOT SIGNED');
+    expectReadableByTarTools(join(dir, 'out.tar.gz'));
   });
 });

@@ -7,6 +7,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { expectReadableByTarTools } from '../helpers/tar-readers.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -42,6 +43,8 @@ describe('cpansec-patch apply <tarball>', () => {
       command: 'apply',
       result: { outcome: 'patched', written: true, patches: [{ id: 'Acme-Demo-CVE-2099-0001', signer: null }] },
     });
+    expectReadableByTarTools(join(t.dir, 'h.tar.gz'));
+    expectReadableByTarTools(join(t.dir, 'j.tar.gz'));
   });
 
   it('exits 0 and says why when no patch applies (the embedded repository has none for this dist)', () => {

@@ -13,6 +13,7 @@ import { applyPatchesToTarball } from '../../src/api/apply-tarball.js';
 import { checkUrl } from '../../src/net/http.js';
 import { CpansecError } from '../../src/errors.js';
 import { runMain } from '../helpers/main.js';
+import { expectReadableByTarTools } from '../helpers/tar-readers.js';
 import { buildMirror, serveMirror, writeChecksums } from '../helpers/mirror.js';
 import { hasShared, sharedPath } from '../helpers/shared.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -94,6 +95,7 @@ describe.skipIf(!present)('apply <name> through a mirror on 127.0.0.1', () => {
       written: true,
       output: { path: join(m.work, 'HTTP-Daemon-6.16+cpansec.tar.gz') },
     });
+    expectReadableByTarTools(join(m.work, 'HTTP-Daemon-6.16+cpansec.tar.gz'));
     expect(m.server.log.map((l) => l.path)).toEqual([
       '/modules/02packages.details.txt.gz',
       '/authors/id/O/OA/OALDERS/HTTP-Daemon-6.16.tar.gz',
