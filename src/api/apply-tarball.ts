@@ -105,6 +105,13 @@ function previousProvenance(scan: ScanResult): unknown {
   }
 }
 
+/**
+ * A tar stream up to this size stays in memory between the two passes: the second pass then
+ * neither reads nor decompresses the file again (most CPAN tarballs expand to a few MB).
+ * Larger ones are read twice, so memory stays bounded whatever the size.
+ */
+const KEEP_TAR_BYTES = 32 * 1024 * 1024;
+
 function sameIdentity(a: { name: string; version: string } | undefined, b: DistIdentity): boolean {
   return a !== undefined && a.name === b.name && a.version === b.version;
 }
@@ -164,14 +171,19 @@ export async function applyPatchesToTarball(options: ApplyTarballOptions): Promi
   let selection: PatchSelection | undefined =
     guess === undefined ? undefined : await source.select(guess.name, guess.version);
   let wanted = wantedPaths(selection?.patches ?? [], strip, limits);
-  let scan: ScanResult = await scanTarball(origin.path, { wanted, limits, name: origin.file });
+  let scan: ScanResult = await scanTarball(origin.path, {
+    wanted,
+    limits,
+    name: origin.file,
+    keepTarBytes: KEEP_TAR_BYTES,
+  });
   const identity = readIdentity(scan, origin.file);
   if (selection === undefined || (source.kind === 'repository' && !sameIdentity(guess, identity))) {
     selection = await source.select(identity.name, identity.version);
     const more = wantedPaths(selection.patches, strip, limits);
     if ([...more].some((p) => !wanted.has(p))) {
       wanted = more;
-      scan = await scanTarball(origin.path, { wanted, limits, name: origin.file });
+      scan = await scanTarball(origin.path, { wanted, limits, name: origin.file, keepTarBytes: KEEP_TAR_BYTES });
     }
   }
   for (const p of selection.patches) checkPatchTarget(p, identity.name, identity.version);
@@ -260,7 +272,7 @@ export async function applyPatchesToTarball(options: ApplyTarballOptions): Promi
       origin.path,
       { sha256: scan.sha256, modified: changes.modified, deleted: changes.deleted, created: changes.created },
       file.stream,
-      { limits, name: origin.file },
+      { limits, name: origin.file, replay: scan },
     );
     await file.commit();
     return {

@@ -11,19 +11,17 @@ import { resolveLimits } from '../core/limits.js';
 import { parsePatchFile, validatePatchFile } from '../core/patch/patch-file.js';
 import { versionForMatching } from '../core/dist/distname.js';
 import { isAffected } from '../core/version/affected.js';
-import { nodeBlake2b512, nodeEd25519 } from '../crypto/node-ed25519.js';
 import { CpansecError, inContext } from '../errors.js';
 import { sha256Hex } from '../files/hash.js';
 import { readFileLimited } from '../files/read.js';
 import { MAX_SIGNATURE_FILE_BYTES } from '../sign/signature-format.js';
-import { checkPatchBinding } from '../sign/trusted-comment.js';
-import { verifySignature } from '../sign/verify.js';
 import { readPublicKey } from './key-files.js';
 import type { Limits } from '../core/limits.js';
 import type { PatchFile } from '../core/patch/patch-file.js';
 import type { PatchMetadata } from '../core/patch/metadata.js';
 import type { OpenRepositoryOptions, Repository } from '../repo/index.js';
 import type { PublicKey } from '../sign/key-format.js';
+import type { verifySignature } from '../sign/verify.js';
 
 export interface SelectedPatch {
   /** Patch-Id, or the file name for a patch without one (a plain diff applied with --allow-unsigned). */
@@ -132,6 +130,11 @@ async function readFilePatch(
       });
     }
   } else {
+    // The signature code (noble, node:crypto) loads only when there is a signature to check.
+    const [{ verifySignature }, { nodeBlake2b512, nodeEd25519 }] = await Promise.all([
+      import('../sign/verify.js'),
+      import('../crypto/node-ed25519.js'),
+    ]);
     try {
       verified = verifySignature(bytes, signature, await keys(), {
         verifier: nodeEd25519,
@@ -159,6 +162,7 @@ async function readFilePatch(
         },
       );
     }
+    const { checkPatchBinding } = await import('../sign/trusted-comment.js');
     try {
       checkPatchBinding(verified.trustedComment, { patchId: metadata.patchId, dist: metadata.distribution });
     } catch (err) {

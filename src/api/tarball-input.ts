@@ -18,7 +18,6 @@ import { resolveLimits } from '../core/limits.js';
 import { compareVersions, tryParseVersion } from '../core/version/cpan-version.js';
 import { CpansecError, wrapError } from '../errors.js';
 import { readFileLimited } from '../files/read.js';
-import { download } from '../net/download.js';
 import type { Limits } from '../core/limits.js';
 import type { Checksums } from '../core/cpan/checksums.js';
 import type { PackageEntry } from '../core/cpan/packages.js';
@@ -83,6 +82,8 @@ class Fetcher {
   }
 
   async get(url: string, kind: 'immutable' | 'revalidate', maxBytes: number, what: string): Promise<Downloaded> {
+    // The HTTP client (node:https, TLS) loads only for URLs and names, not for local files.
+    const { download } = await import('../net/download.js');
     return download(url, {
       kind,
       http: httpOptions(this.limits, maxBytes, what, this.options.onProgress),

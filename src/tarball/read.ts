@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { resolveLimits } from '../core/limits.js';
@@ -23,7 +24,7 @@ import { BLOCK, decodeHeader } from '../core/tar/header.js';
 import { CpansecError, wrapError } from '../errors.js';
 import { sniffFormat } from './format.js';
 import { ByteRecorder } from './recorder.js';
-import type { Readable } from 'node:stream';
+
 import type { Limits } from '../core/limits.js';
 import type { IndexedEntry } from '../core/tar/archive-index.js';
 import type { TarEntryHeader } from '../core/tar/chain.js';
@@ -50,12 +51,16 @@ export interface WalkSummary {
   tarBytes: number;
   index: ArchiveIndex;
   top: string;
+  /** The tar stream as read, when it was no larger than `keepTarBytes` (for a second pass without a second read). */
+  tar?: Uint8Array[];
 }
 
 export interface WalkOptions {
   limits?: Partial<Limits>;
   /** How to name the file in messages (default: its path). */
   name?: string;
+  /** Keep the decompressed tar stream in `tar` when it is at most this many bytes (default 0: never). */
+  keepTarBytes?: number;
 }
 
 type StreamHeader = {
@@ -162,7 +167,7 @@ export async function walkTarball(
       file.on('error', (err) => gunzip.destroy(err));
       source = file.pipe(gunzip);
     }
-    const summary = await walkStream(source, progress, visit, limits, name);
+    const summary = await walkStream(source, progress, visit, limits, name, options.keepTarBytes ?? 0);
     if (progress.compressed !== st.size) {
       throw new CpansecError('IO', `${name} changed while it was being read`, { details: { path: name } });
     }
@@ -172,18 +177,37 @@ export async function walkTarball(
   }
 }
 
+/**
+ * Walks a tar stream already read and checked by walkTarball (its `tar`), for a second pass that
+ * sees exactly the bytes the first one checked. Every check runs again.
+ */
+export async function walkTarBytes(
+  tar: readonly Uint8Array[],
+  from: Pick<WalkSummary, 'sha256' | 'size' | 'format'>,
+  visit: (entry: TarballEntry) => Promise<void> | void,
+  options: WalkOptions = {},
+): Promise<WalkSummary> {
+  const limits = resolveLimits(options.limits);
+  const size = tar.reduce((n, c) => n + c.length, 0);
+  const progress = { compressed: size, expanded: 0 };
+  const summary = await walkStream(Readable.from(tar), progress, visit, limits, options.name ?? 'tarball', 0);
+  return { ...summary, sha256: from.sha256, size: from.size, format: from.format };
+}
+
 async function walkStream(
   source: Readable,
   progress: { compressed: number; expanded: number },
   visit: (entry: TarballEntry) => Promise<void> | void,
   limits: Readonly<Limits>,
   name: string,
-): Promise<{ tarBytes: number; index: ArchiveIndex; top: string }> {
+  keepTarBytes: number,
+): Promise<{ tarBytes: number; index: ArchiveIndex; top: string; tar?: Uint8Array[] }> {
   // latin1: names as byte strings, as the names in patches are.
   const extract = tar.extract({ filenameEncoding: 'latin1' } as Parameters<typeof tar.extract>[0]);
   // Between two entries only extension headers (bounded) and read-ahead are kept.
   const recorder = new ByteRecorder(limits.maxPaxHeaderBytes + 2 * limits.maxPathBytes + 8 * 1024 * 1024);
   const index = new ArchiveIndex(limits);
+  let kept: Uint8Array[] | undefined = keepTarBytes > 0 ? [] : undefined;
   let failure: unknown;
   const fail = (err: unknown): void => {
     failure ??= err;
@@ -196,6 +220,7 @@ async function walkStream(
       for await (const chunk of source as AsyncIterable<Buffer>) {
         progress.expanded += chunk.length;
         checkExpansion(progress, limits, name);
+        if (kept !== undefined) kept = progress.expanded <= keepTarBytes ? (kept.push(chunk), kept) : undefined;
         recorder.push(chunk);
         if (failure !== undefined || extract.destroyed) return;
         if (!extract.write(chunk)) await drained(extract);
@@ -228,7 +253,7 @@ async function walkStream(
   await feeding;
   if (failure !== undefined) throw toCpansecError(failure, recorder, end, name);
   checkTrailer(recorder.take(end, progress.expanded), end, name);
-  return { tarBytes: progress.expanded, index, top: index.finish() };
+  return { tarBytes: progress.expanded, index, top: index.finish(), ...(kept === undefined ? {} : { tar: kept }) };
 }
 
 /** Resolves when the stream wants more, or is gone (a destroyed stream never drains). */

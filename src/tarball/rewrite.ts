@@ -4,25 +4,22 @@
  * byte, pax and GNU extensions included, their data as read); changed
  * entries keep their header blocks except for the size (and the mode when a
  * patch sets it); deleted entries are dropped; created entries are appended
- * in the order given. The output is gzip at a fixed level with a zero
- * header mtime (node:zlib writes no name and no time), so the same input and
- * the same patches give the same bytes.
+ * in the order given. The output is deterministic gzip (gzip.ts: a fixed
+ * level and block size, no name, zero mtime), so the same input and the
+ * same patches give the same bytes.
  */
-import { createHash } from 'node:crypto';
-import { createGzip } from 'node:zlib';
 import { BLOCK, encodeHeader, splitUstarName, withMode, withSize } from '../core/tar/header.js';
 import { formatPaxRecords } from '../core/tar/pax.js';
 import { CpansecError } from '../errors.js';
-import { walkTarball } from './read.js';
+import { ParallelGzip } from './gzip.js';
+import { walkTarBytes, walkTarball } from './read.js';
 import type { Writable } from 'node:stream';
 import type { Limits } from '../core/limits.js';
 import type { ExtensionBlock, TarEntryHeader } from '../core/tar/chain.js';
 import type { TarHeader } from '../core/tar/header.js';
-import type { WalkSummary } from './read.js';
-import type { ZlibOptions } from 'node:zlib';
+import type { TarballEntry, WalkSummary } from './read.js';
 
-/** gzip level of every tarball we write (the level `gzip` and `tar czf` use by default). */
-export const GZIP_LEVEL = 6;
+export { GZIP_LEVEL } from './gzip.js';
 
 export interface ModifiedEntry {
   content: Uint8Array;
@@ -61,53 +58,20 @@ export interface RewriteResult {
 
 const ZERO = new Uint8Array(2 * BLOCK);
 
-/** Accumulates small writes (512-byte headers) into large ones, with the sink's backpressure. */
-class BlockWriter {
-  private buffer = Buffer.allocUnsafe(256 * 1024);
-  private used = 0;
+/** The tar stream going into the compressor: counts bytes and pads entries to whole blocks. */
+class TarWriter {
   written = 0;
 
-  constructor(private readonly sink: Writable) {}
+  constructor(private readonly gzip: ParallelGzip) {}
 
   async write(bytes: Uint8Array): Promise<void> {
     this.written += bytes.length;
-    if (bytes.length >= this.buffer.length / 2) {
-      await this.flush();
-      await this.send(bytes);
-      return;
-    }
-    if (this.used + bytes.length > this.buffer.length) await this.flush();
-    this.buffer.set(bytes, this.used);
-    this.used += bytes.length;
+    await this.gzip.write(bytes);
   }
 
   async pad(size: number): Promise<void> {
     const rest = size % BLOCK;
     if (rest !== 0) await this.write(ZERO.subarray(0, BLOCK - rest));
-  }
-
-  async flush(): Promise<void> {
-    if (this.used === 0) return;
-    const chunk = Buffer.from(this.buffer.subarray(0, this.used));
-    this.used = 0;
-    await this.send(chunk);
-  }
-
-  private async send(chunk: Uint8Array): Promise<void> {
-    if (this.sink.write(chunk)) return;
-    await new Promise<void>((resolve, reject) => {
-      const done = (err?: Error): void => {
-        this.sink.off('drain', onDrain);
-        this.sink.off('error', done);
-        this.sink.off('close', onDrain);
-        if (err) reject(err);
-        else resolve();
-      };
-      const onDrain = (): void => done();
-      this.sink.once('drain', onDrain);
-      this.sink.once('error', done);
-      this.sink.once('close', onDrain);
-    });
   }
 }
 
@@ -169,48 +133,37 @@ export async function rewriteTarball(
   path: string,
   plan: RewritePlan,
   sink: Writable,
-  options: { limits?: Partial<Limits>; name?: string } = {},
+  options: {
+    limits?: Partial<Limits>;
+    name?: string;
+    replay?: Pick<WalkSummary, 'tar' | 'sha256' | 'size' | 'format'>;
+  } = {},
 ): Promise<RewriteResult> {
-  // A deep write buffer lets zlib compress (in the thread pool) while this thread reads and copies entries.
-  const gzip = createGzip({
-    level: GZIP_LEVEL,
-    chunkSize: 64 * 1024,
-    writableHighWaterMark: 4 * 1024 * 1024,
-  } as ZlibOptions);
-  const finished = new Promise<void>((resolve, reject) => {
-    gzip.on('error', reject);
-    sink.on('error', reject);
-    sink.on('finish', resolve);
-  });
-  const hash = createHash('sha256');
-  let size = 0;
-  gzip.on('data', (chunk: Buffer) => {
-    hash.update(chunk);
-    size += chunk.length;
-  });
-  gzip.pipe(sink);
-  const out = new BlockWriter(gzip);
+  // Blocks compress in the thread pool while this thread reads, checks and copies entries.
+  const gzip = new ParallelGzip(sink);
+  const out = new TarWriter(gzip);
   let entries = 0;
-  let input: WalkSummary;
   try {
-    input = await walkTarball(
-      path,
-      async ({ entry, header, raw, body }) => {
-        if (plan.deleted.has(entry.rel)) return;
-        entries++;
-        const change = plan.modified.get(entry.rel);
-        if (change === undefined) {
-          await out.write(raw);
-          for await (const chunk of body) await out.write(chunk);
-          await out.pad(header.size);
-          return;
-        }
-        for (const block of changedHeaders(header, change.content.length, change.mode)) await out.write(block);
-        await out.write(change.content);
-        await out.pad(change.content.length);
-      },
-      options,
-    );
+    const visit = async ({ entry, header, raw, body }: TarballEntry): Promise<void> => {
+      if (plan.deleted.has(entry.rel)) return;
+      entries++;
+      const change = plan.modified.get(entry.rel);
+      if (change === undefined) {
+        await out.write(raw);
+        for await (const chunk of body) await out.write(chunk);
+        await out.pad(header.size);
+        return;
+      }
+      for (const block of changedHeaders(header, change.content.length, change.mode)) await out.write(block);
+      await out.write(change.content);
+      await out.pad(change.content.length);
+    };
+    // The first pass's bytes when it kept them (small tarballs: no second read, and exactly what was checked).
+    const replay = options.replay;
+    const input =
+      replay?.tar !== undefined
+        ? await walkTarBytes(replay.tar, replay, visit, options)
+        : await walkTarball(path, visit, options);
     if (input.sha256 !== plan.sha256) {
       throw new CpansecError('IO', `${options.name ?? path} changed between the two passes over it`, {
         hint: 'run again; nothing was written',
@@ -223,12 +176,10 @@ export async function rewriteTarball(
       await out.pad(created.content.length);
     }
     await out.write(ZERO);
-    await out.flush();
-    gzip.end();
-    await finished;
+    const sha256 = await gzip.end();
+    return { sha256, size: gzip.size, tarBytes: out.written, entries, input };
   } catch (err) {
-    gzip.destroy();
+    sink.destroy();
     throw err;
   }
-  return { sha256: hash.digest('hex'), size, tarBytes: out.written, entries, input };
 }

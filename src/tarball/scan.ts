@@ -32,6 +32,8 @@ export interface ScanOptions {
   wanted: ReadonlySet<string>;
   limits?: Partial<Limits>;
   name?: string;
+  /** Keep the tar stream in memory up to this size, so the rewrite need not read and decompress the file again. */
+  keepTarBytes?: number;
 }
 
 /** Files read into memory for META are bounded separately (they are not patch targets). */
@@ -64,7 +66,7 @@ export async function scanTarball(path: string, options: ScanOptions): Promise<S
       for await (const chunk of body) chunks.push(chunk);
       found.set(entry.rel, { entry, header, bytes: concatBytes(chunks) });
     },
-    { limits, ...(options.name === undefined ? {} : { name: options.name }) },
+    { limits, keepTarBytes: options.keepTarBytes ?? 0, ...(options.name === undefined ? {} : { name: options.name }) },
   );
   return { ...summary, found, first };
 }
