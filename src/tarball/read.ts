@@ -167,7 +167,14 @@ export async function walkTarball(
       file.on('error', (err) => gunzip.destroy(err));
       source = file.pipe(gunzip);
     }
-    const summary = await walkStream(source, progress, visit, limits, name, options.keepTarBytes ?? 0);
+    const summary = await walkStream(
+      source,
+      progress,
+      visit,
+      limits,
+      name,
+      await keepBudget(handle, st.size, format, options),
+    );
     if (progress.compressed !== st.size) {
       throw new CpansecError('IO', `${name} changed while it was being read`, { details: { path: name } });
     }
@@ -175,6 +182,30 @@ export async function walkTarball(
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Whether to keep the tar stream: only when it will fit, so a large tarball never holds a
+ * transient copy. gzip's trailer says the expanded size (mod 2^32; a hint, the cap still holds).
+ */
+async function keepBudget(
+  handle: { read(b: Uint8Array, o: number, l: number, p: number): Promise<unknown> },
+  size: number,
+  format: ArchiveFormat,
+  options: WalkOptions,
+): Promise<number> {
+  const keep = options.keepTarBytes ?? 0;
+  if (keep <= 0) return 0;
+  if (format === 'tar') return size <= keep ? keep : 0;
+  if (size < 18) return 0;
+  const isize = new Uint8Array(4);
+  await handle.read(isize, 0, 4, size - 4);
+  const expanded =
+    (isize[0] as number) |
+    ((isize[1] as number) << 8) |
+    ((isize[2] as number) << 16) |
+    ((isize[3] as number) * 2 ** 24);
+  return expanded <= keep ? keep : 0;
 }
 
 /**
