@@ -227,6 +227,20 @@ const CASES: Case[] = [
     reason: 'pax-global',
   },
   {
+    what: 'a GNU header with a POSIX prefix (Archive::Tar reads another name)',
+    tarball: () => demo({ name: at('x'), data: 'x', magic: 'gnu', prefix: '../../../etc' }),
+    code: 'UNSAFE_ENTRY',
+    exit: 7,
+    reason: 'gnu-prefix',
+  },
+  {
+    what: 'a base-256 size (Archive::Tar reads octal only)',
+    tarball: () => demo({ name: at('x'), data: 'hello', sizeField: '\x80' + '\0'.repeat(10) + '\x05' }),
+    code: 'UNSAFE_ENTRY',
+    exit: 7,
+    reason: 'size-encoding',
+  },
+  {
     what: 'a truncated gzip',
     tarball: () => gz.subarray(0, gz.length - 30),
     code: 'TARBALL_INVALID',

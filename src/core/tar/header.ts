@@ -133,8 +133,24 @@ export function decodeHeader(block: Uint8Array): TarHeader | null {
     });
   }
   let name = str(block, 0, 100);
-  // The POSIX prefix field; GNU's old format keeps atime/ctime there, so it is never a prefix.
+  // The POSIX prefix field; GNU's old format keeps atime/ctime there, so it is never a prefix for
+  // GNU tar or tar-stream. Archive::Tar joins it to the name whatever the magic says: a GNU header
+  // with anything there names two different files (CPAN.pm and cpanm may extract with Archive::Tar).
   if (format === 'ustar' && block[345] !== 0) name = `${str(block, 345, 155)}/${name}`;
+  if (format === 'gnu' && block.subarray(345, 500).some((b) => b !== 0)) {
+    throw new CpansecError('UNSAFE_ENTRY', 'a GNU tar header with data in the POSIX prefix field', {
+      hint: 'Archive::Tar reads that field as part of the name, GNU tar does not; the archive was refused',
+      details: { reason: 'gnu-prefix' },
+    });
+  }
+  // Base-256 sizes are GNU's way past 8 GiB; Archive::Tar does not read them, so it would split the
+  // stream elsewhere. Every size we accept fits in octal.
+  if ((block[124] as number) & 0x80) {
+    throw new CpansecError('UNSAFE_ENTRY', 'a tar header with a binary (base-256) size', {
+      hint: 'readers that only know octal sizes would see other entries; the archive was refused',
+      details: { reason: 'size-encoding' },
+    });
+  }
   const flag = block[156] as number;
   return {
     name,
