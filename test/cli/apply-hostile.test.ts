@@ -241,6 +241,17 @@ const CASES: Case[] = [
     reason: 'size-encoding',
   },
   {
+    what: 'a pax name whose header name is another entry (readers without pax see other bytes there)',
+    tarball: () =>
+      demo(
+        { name: 'x', type: 'x', data: paxPayload([['path', at('lib/Acme/Other.pm')]]) },
+        { name: at('lib/Acme/Demo.pm'), data: 'evil' },
+      ),
+    code: 'UNSAFE_ENTRY',
+    exit: 7,
+    reason: 'fallback-name',
+  },
+  {
     what: 'a truncated gzip',
     tarball: () => gz.subarray(0, gz.length - 30),
     code: 'TARBALL_INVALID',

@@ -72,6 +72,8 @@ export class ArchiveIndex {
   private readonly impliedDirs = new Set<string>();
   private topName: string | undefined;
   private maxMtime = 0;
+  /** Names in header blocks that a pax or GNU name overrides, with the entry they belong to. */
+  private readonly fallbacks: { rel: string; fallback: string }[] = [];
 
   constructor(private readonly limits: Readonly<Limits>) {}
 
@@ -126,8 +128,9 @@ export class ArchiveIndex {
     }
     const kind: EntryKind = entry.type;
     // A reader that ignores pax and GNU extensions sees the header's own name: it must be harmless too.
-    if (entry.headerPath !== entry.path) this.checkName(entry.headerPath, kind);
+    const fallback = entry.headerPath !== entry.path ? this.checkName(entry.headerPath, kind) : undefined;
     const rel = this.checkName(entry.path, kind);
+    if (fallback !== undefined && fallback !== rel) this.fallbacks.push({ rel, fallback });
     const folded = foldName(rel);
     const clash = this.byFolded.get(folded);
     if (clash !== undefined) {
@@ -253,6 +256,19 @@ export class ArchiveIndex {
    */
   finish(): string {
     const top = this.top;
+    // A reader that ignores extensions must not find another entry's file under a header name:
+    // entry B named "lib/Y.pm" by pax but "lib/X.pm" in its header would put B's bytes where
+    // everyone else (and our patch) sees X.pm.
+    for (const { rel, fallback } of this.fallbacks) {
+      const other = this.get(fallback);
+      if (other !== undefined && other.rel !== rel) {
+        throw unsafe(
+          'fallback-name',
+          `tar entry ${show(rel)} is named ${show(fallback)} for readers without pax, and ${show(other.rel)} exists`,
+          { path: rel, other: other.rel },
+        );
+      }
+    }
     for (const e of this.entries) {
       if (e.kind !== 'symlink' || e.linkpath === undefined) continue;
       const stack = e.rel.split('/').slice(0, -1);

@@ -129,6 +129,20 @@ describe('ArchiveIndex', () => {
     });
   });
 
+  it("refuses a header name (for readers without pax) that is another entry's name", () => {
+    expect(refusal([top, { path: 'A-1/lib/X.pm' }, { path: 'A-1/lib/Y.pm', headerPath: 'A-1/lib/X.pm' }])).toEqual({
+      code: 'UNSAFE_ENTRY',
+      reason: 'fallback-name',
+    });
+    expect(refusal([top, { path: 'A-1/lib/Y.pm', headerPath: 'A-1/lib/X.pm' }, { path: 'A-1/lib/X.pm' }]).reason).toBe(
+      'fallback-name',
+    );
+    expect(refusal([top, { path: `A-1/${'d'.repeat(120)}`, headerPath: `A-1/${'d'.repeat(96)}` }])).toEqual({
+      code: 'none',
+      reason: undefined,
+    });
+  });
+
   describe('refuses links that point outside, or through other links', () => {
     const cases: [string, E, unknown][] = [
       [
