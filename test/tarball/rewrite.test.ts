@@ -13,6 +13,7 @@ import { decodeHeader } from '../../src/core/tar/header.js';
 import { createdHeaders, rewriteTarball } from '../../src/tarball/rewrite.js';
 import { walkTarball } from '../../src/tarball/read.js';
 import { demoEntries, gzipOf, paxPayload, tarOf } from '../helpers/tar-builder.js';
+import { expectReadableByTarTools } from '../helpers/tar-readers.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { RewritePlan } from '../../src/tarball/rewrite.js';
 
@@ -72,6 +73,7 @@ describe('rewriteTarball', () => {
     });
     const dir = tempDir();
     writeFileSync(join(dir, 'o.tar.gz'), out);
+    expectReadableByTarTools(join(dir, 'o.tar.gz'));
     const seen: Record<string, unknown>[] = [];
     await walkTarball(join(dir, 'o.tar.gz'), async ({ entry, header, body }) => {
       let data = '';
