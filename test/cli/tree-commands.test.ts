@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
 import { tempDir } from '../helpers/tmp.js';
-import { APPLY_RUNNER, run } from '../helpers/tree-faults.js';
+import { runApply } from '../helpers/tree-faults.js';
 import { writeTree } from '../helpers/tree.js';
 
 const DEMO = join(PROJECT_ROOT, 'test', 'fixtures', 'example', 'Acme-Demo-1.00', 'lib', 'Acme', 'Demo.pm');
@@ -59,7 +59,7 @@ describe('cpansec-patch scan', () => {
 describe('status, revert and recover after an apply', () => {
   it('shows the applied patch, reverts it, and has nothing to recover', () => {
     const root = tree();
-    expect(run(['--tree', root, '--patch', SIGNED, '--key', KEY], {}, APPLY_RUNNER).code).toBe(0);
+    expect(runApply(['--tree', root, '--patch', SIGNED, '--key', KEY], {}).code).toBe(0);
     const st = runCli(['status', '--tree', root, '--no-repo']);
     expect(st.code).toBe(0);
     expect(st.stdout).toMatch(/1 patch\(es\) applied, 0 drifted/);
@@ -118,7 +118,7 @@ describe('with a real repository (repo init/add/publish/revoke, test-only key)',
     expect(before.json.result).toMatchObject({
       trees: [{ available: [{ patchId: 'Acme-Demo-CVE-2099-0001', version: '1.00' }] }],
     });
-    const applied = run(['--tree', root, ...source], {}, APPLY_RUNNER);
+    const applied = runApply(['--tree', root, ...source], {});
     expect(applied.json?.result).toMatchObject({
       written: true,
       patches: [{ source: 'repository', signedBy: 'A8C9836BB81FD0D5', installs: [{ outcome: 'applied' }] }],
@@ -126,9 +126,9 @@ describe('with a real repository (repo init/add/publish/revoke, test-only key)',
 
     // A --patch file with no --key is checked against that repository's publisher keys.
     const other = tree();
-    const named = run(['--tree', other, '--patch', SIGNED, ...source], {}, APPLY_RUNNER);
+    const named = runApply(['--tree', other, '--patch', SIGNED, ...source], {});
     expect(named.json?.result).toMatchObject({ patches: [{ source: 'file', signedBy: 'A8C9836BB81FD0D5' }] });
-    const embedded = run(['--tree', tree(), '--patch', SIGNED], {}, APPLY_RUNNER);
+    const embedded = runApply(['--tree', tree(), '--patch', SIGNED], {});
     expect(embedded.json?.error?.code).toBe('KEY_UNTRUSTED');
 
     cli(['repo', 'revoke', 'Acme-Demo-CVE-2099-0001', '--repo', repo, '--reason', 'test revocation', '-q']);

@@ -12,10 +12,10 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN } from './cli.js';
-import { PROJECT_ROOT } from './shared.js';
 import { snapshot, writeTree } from './tree.js';
 
-export const APPLY_RUNNER = join(PROJECT_ROOT, 'test', 'helpers', 'tree-apply.mjs');
+/** `cpansec-patch apply --json`, as argv after node: the tree tests drive the real CLI. */
+export const APPLY_CLI = [BIN, 'apply', '--json'];
 
 /** The named steps and how often a run of the fixture passes each (apply and revert alike). */
 export const FAULT_STEPS: Record<'apply' | 'revert', Record<string, number>> = {
@@ -100,6 +100,11 @@ export function run(
   return { code: r.status, signal: r.signal, json, stderr: r.stderr };
 }
 
+/** `cpansec-patch apply --json ARGS` (the --tree mode when ARGS has --tree). */
+export function runApply(args: string[], env: Record<string, string> = {}): ReturnType<typeof run> {
+  return run(['apply', '--json', ...args], env);
+}
+
 export function makeFaultFixture(): FaultFixture {
   const dir = mkdtempSync(join(tmpdir(), 'cpansec-faults-'));
   const template = join(dir, 'template');
@@ -122,7 +127,7 @@ export function makeFaultFixture(): FaultFixture {
     return t;
   };
   const done = fresh();
-  const r = run(['--tree', done, '--patch', patch, '--allow-unsigned', '--wait', '0'], {}, APPLY_RUNNER);
+  const r = runApply(['--tree', done, '--patch', patch, '--allow-unsigned', '--wait', '0'], {});
   const outcome = (r.json?.result as { patches?: { installs: { outcome: string }[] }[] } | undefined)?.patches?.[0]
     ?.installs[0]?.outcome;
   if (r.code !== 0 || outcome !== 'applied') throw new Error(`fixture apply failed: ${outcome} ${r.stderr}`);
@@ -174,12 +179,11 @@ export function settle(f: FaultFixture, tree: string, killed: boolean): TrialRes
 /** Apply or revert, killed at `step` (n-th time), then recover. */
 export function namedTrial(f: FaultFixture, op: 'apply' | 'revert', step: string, n: number): TrialResult {
   const tree = f.fresh();
-  if (op === 'revert' && run(applyArgs(f, tree), {}, APPLY_RUNNER).code !== 0)
-    return { ok: false, why: 'setup apply failed' };
+  if (op === 'revert' && runApply(applyArgs(f, tree), {}).code !== 0) return { ok: false, why: 'setup apply failed' };
   const env = { CPANSEC_TEST_FAULT: `${step}:${n}` };
   const r =
     op === 'apply'
-      ? run(applyArgs(f, tree), env, APPLY_RUNNER)
+      ? runApply(applyArgs(f, tree), env)
       : run(['revert', '--all', '--tree', tree, '--json', '--wait', '5'], env);
   return settle(f, tree, r.signal === 'SIGKILL');
 }
@@ -187,11 +191,10 @@ export function namedTrial(f: FaultFixture, op: 'apply' | 'revert', step: string
 /** Apply or revert, killed by SIGKILL from outside after `delayMs`. */
 export async function timedTrial(f: FaultFixture, op: 'apply' | 'revert', delayMs: number): Promise<TrialResult> {
   const tree = f.fresh();
-  if (op === 'revert' && run(applyArgs(f, tree), {}, APPLY_RUNNER).code !== 0)
-    return { ok: false, why: 'setup apply failed' };
+  if (op === 'revert' && runApply(applyArgs(f, tree), {}).code !== 0) return { ok: false, why: 'setup apply failed' };
   const args =
     op === 'apply'
-      ? [APPLY_RUNNER, ...applyArgs(f, tree)]
+      ? [...APPLY_CLI, ...applyArgs(f, tree)]
       : [BIN, 'revert', '--all', '--tree', tree, '--json', '--wait', '5'];
   const child = spawn(process.execPath, args, { stdio: 'ignore' });
   const timer = setTimeout(() => child.kill('SIGKILL'), delayMs);

@@ -8,7 +8,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  APPLY_RUNNER,
+  APPLY_CLI,
+  runApply,
   FAULT_STEPS,
   makeFaultFixture,
   namedTrial,
@@ -47,15 +48,15 @@ describe('two runs on one tree', () => {
   it('the second fails cleanly with LOCKED (exit 8) without --wait, and waits with it', async () => {
     const tree = fixture.fresh();
     const args = ['--tree', tree, '--patch', fixture.patch, '--allow-unsigned'];
-    const first = spawn(process.execPath, [APPLY_RUNNER, ...args, '--wait', '0'], {
+    const first = spawn(process.execPath, [...APPLY_CLI, ...args, '--wait', '0'], {
       env: { ...process.env, CPANSEC_TEST_FAULT: 'lock-taken:1:sleep=1500' },
       stdio: 'ignore',
     });
     await new Promise((r) => setTimeout(r, 500));
-    const second = run([...args, '--wait', '0'], {}, APPLY_RUNNER);
+    const second = runApply([...args, '--wait', '0'], {});
     expect(second.code).toBe(8);
     expect(second.json?.error?.code).toBe('LOCKED');
-    const third = run([...args, '--wait', '20'], {}, APPLY_RUNNER);
+    const third = runApply([...args, '--wait', '20'], {});
     expect(third.code).toBe(0);
     await new Promise((r) => first.on('exit', r));
     expect(
@@ -80,7 +81,7 @@ describe.skipIf(!isRoot || !hasSetpriv)('a tree the user cannot write', () => {
         '--regid=nogroup',
         '--clear-groups',
         process.execPath,
-        APPLY_RUNNER,
+        ...APPLY_CLI,
         '--tree',
         tree,
         '--patch',
@@ -122,7 +123,7 @@ describe('a full disk (a small tmpfs)', () => {
         const filler = join(mnt, 'filler');
         spawnSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=4k'], { stdio: 'ignore' });
         spawnSync('truncate', ['-s', `-${room}`, filler]);
-        const r = run(['--tree', tree, '--patch', fixture.patch, '--allow-unsigned', '--wait', '0'], {}, APPLY_RUNNER);
+        const r = runApply(['--tree', tree, '--patch', fixture.patch, '--allow-unsigned', '--wait', '0'], {});
         rmSync(filler, { force: true });
         if (r.code === 0) {
           expect(wholeState(fixture, tree), `room ${room}`).toBe('patched');

@@ -33,7 +33,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyDistPath } from '../../src/core/tree/path-map.js';
-import { APPLY_RUNNER, run } from '../helpers/tree-faults.js';
+import { run, runApply } from '../helpers/tree-faults.js';
 import { PROJECT_ROOT, hasShared, sharedPath } from '../helpers/shared.js';
 import { tempDir } from '../helpers/tmp.js';
 import { sha256 } from '../helpers/tree.js';
@@ -144,7 +144,7 @@ describe.skipIf(!ready)('cpanm installs of corpus distributions', () => {
     expect(probe()).toBe('ran');
     execFileSync('rm', ['-f', marker]);
 
-    const r = run(applyArgs(tree, entry, treePatches(e), e.cpan.dist), {}, APPLY_RUNNER);
+    const r = runApply(applyArgs(tree, entry, treePatches(e), e.cpan.dist), {});
     expect(r.code, r.stderr).toBe(0);
     const after = e.result.changed_files.find((c) => c.path === 'lib/Config/IniFiles.pm')?.sha256_after_series;
     expect(sha256(readFileSync(pm))).toBe(after);
@@ -169,7 +169,7 @@ describe.skipIf(!ready)('cpanm installs of corpus distributions', () => {
     const e = expected(entry);
     const tree = join(tempDir(), 'll');
     cpanm(join(CORPUS, entry, e.cpan.tarball), tree, home);
-    const r = run(applyArgs(tree, entry, treePatches(e), e.cpan.dist), {}, APPLY_RUNNER);
+    const r = runApply(applyArgs(tree, entry, treePatches(e), e.cpan.dist), {});
     expect(r.code, r.stderr).toBe(0);
     const files = (
       r.json?.result as {
@@ -195,7 +195,7 @@ describe.skipIf(!ready)('cpanm installs of corpus distributions', () => {
     const tree = join(tempDir(), 'll');
     cpanm(join(CORPUS, entry, e.cpan.tarball), tree, home);
     const arch = readdirSync(join(tree, 'lib/perl5')).find((d) => d.includes('-')) as string;
-    const r = run(applyArgs(tree, entry, treePatches(e), e.cpan.dist), {}, APPLY_RUNNER);
+    const r = runApply(applyArgs(tree, entry, treePatches(e), e.cpan.dist), {});
     expect(r.code, r.stderr).toBe(0);
     for (const path of fixableFiles(e)) {
       if (!path.startsWith('lib/')) continue;
@@ -208,7 +208,7 @@ describe.skipIf(!ready)('cpanm installs of corpus distributions', () => {
     expect(loadedFrom([join(tree, 'lib/perl5'), libArch], 'DBD::File')).toBe(join(libArch, 'DBD/File.pm'));
 
     const xs = e.patches.find((p) => p.name === 'CVE-2026-14739.patch');
-    const refused = run(applyArgs(tree, entry, xs ? [xs] : [], e.cpan.dist), {}, APPLY_RUNNER);
+    const refused = runApply(applyArgs(tree, entry, xs ? [xs] : [], e.cpan.dist), {});
     expect([refused.code, refused.json?.error?.code]).toEqual([3, 'PATCH_UNSUPPORTED']);
   });
 
@@ -257,7 +257,7 @@ describe.skipIf(!ready)('cpanm installs of corpus distributions', () => {
       patch,
       'Distribution: Tiny-Script\nPatch-Id: Tiny-Script-1\n\n--- a/script/tiny-script\n+++ b/script/tiny-script\n@@ -1,4 +1,5 @@\n-#!perl\n+#!perl -w\n use strict;\n+use warnings;\n use Tiny::Script;\n print Tiny::Script::greet(shift), "\\n";\n',
     );
-    const r = run(['--tree', tree, '--patch', patch, '--allow-unsigned', '--wait', '0'], {}, APPLY_RUNNER);
+    const r = runApply(['--tree', tree, '--patch', patch, '--allow-unsigned', '--wait', '0'], {});
     expect(r.code, r.stderr).toBe(0);
     const script = readFileSync(join(tree, 'bin/tiny-script'), 'latin1');
     expect(script.split('\n').slice(0, 3)).toEqual([
@@ -360,7 +360,7 @@ describe.skipIf(!hasShared('corpus') || !tool('dpkg-deb', ['--version']) || !too
         const tree = join(tempDir(), 'root');
         execFileSync('cp', ['-a', root, tree]);
         if (patches.length > 0) {
-          const again = run(applyArgs(tree, entry, patches, e.cpan.dist), {}, APPLY_RUNNER);
+          const again = runApply(applyArgs(tree, entry, patches, e.cpan.dist), {});
           expect(again.code, again.stderr).toBe(0);
           expect(again.json?.result).toMatchObject({ written: false });
         }
@@ -376,7 +376,7 @@ describe.skipIf(!hasShared('corpus') || !tool('dpkg-deb', ['--version']) || !too
           expect(sha256(readFileSync(target))).toBe(f.sha256_pristine);
         }
         if (restored.length > 0) {
-          const r = run(applyArgs(tree, entry, patches, e.cpan.dist), {}, APPLY_RUNNER);
+          const r = runApply(applyArgs(tree, entry, patches, e.cpan.dist), {});
           expect(r.code, r.stderr).toBe(0);
           for (const f of mapped) {
             expect(sha256(readFileSync(join(tree, f.installed_path))), f.installed_path).toBe(f.sha256_after_series);
@@ -409,7 +409,7 @@ describe.skipIf(!hasShared('corpus') || !tool('dpkg-deb', ['--version']) || !too
         }
         const compiled = e.patches.filter((p) => p.applied && !patches.includes(p));
         if (compiled.length > 0) {
-          const refused = run(applyArgs(tree, entry, compiled.slice(0, 1), e.cpan.dist), {}, APPLY_RUNNER);
+          const refused = runApply(applyArgs(tree, entry, compiled.slice(0, 1), e.cpan.dist), {});
           expect([refused.code, refused.json?.error?.code]).toEqual([3, 'PATCH_UNSUPPORTED']);
         }
         if (existsSync(join(tree, '.cpansec', 'state.json'))) {
