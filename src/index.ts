@@ -15,6 +15,41 @@ export type { CheckOptions, CheckResult } from './api/check.js';
 export { applyPatchToDir } from './api/apply-dir.js';
 export type { ApplyDirOptions, ApplyDirResult } from './api/apply-dir.js';
 export type { DirPatchOptions, DirPatchReport } from './api/dir-plan.js';
+export { applyPatchesToTarball } from './api/apply-tarball.js';
+export type { ApplyTarballOptions, ApplyTarballResult } from './api/apply-tarball.js';
+export { applyPatchesToTree } from './api/apply-tree.js';
+export type { ApplyTreeOptions, TreeApplyResult, TreeInstallResult, TreePatchResult } from './api/apply-tree.js';
+export { scanTrees } from './api/scan.js';
+export type { ScanOptions, ScanResult } from './api/scan.js';
+export { statusOfTrees } from './api/status.js';
+export type { StatusOptions, StatusResult } from './api/status.js';
+export { revertTree } from './api/revert.js';
+export type { RevertOptions, RevertResult } from './api/revert.js';
+export { recoverTree } from './api/recover.js';
+export type { RecoverOptions, RecoverResult } from './api/recover.js';
+export type { TreePatchSource } from './api/tree-patches.js';
+export { openTreePatchSource } from './api/tree-repo.js';
+export { generateKey, showKey } from './api/key.js';
+export type { GenerateKeyOptions, GenerateKeyResult, ShowKeyOptions, ShowKeyResult } from './api/key.js';
+export { signPatch } from './api/sign.js';
+export type { SignPatchOptions, SignPatchResult } from './api/sign.js';
+export { verifyPatch } from './api/verify.js';
+export type { VerifyPatchOptions, VerifyPatchResult } from './api/verify.js';
+export { pullPatches } from './api/pull.js';
+export type { PullOptions } from './api/pull.js';
+export { repoInit, repoAdd, repoPublish, repoRotateKey, repoRevoke } from './api/repo-author.js';
+export type {
+  RepoInitOptions,
+  RepoAddOptions,
+  RepoPublishOptions,
+  RepoRotateKeyOptions,
+  RepoRevokeOptions,
+} from './api/repo-author.js';
+export { repoVerify } from './api/repo-verify.js';
+export type { RepoVerifyOptions } from './api/repo-verify.js';
+// The repository read API (what apply/status use to choose verified patches).
+export { openRepository, EMBEDDED_REPOSITORY } from './repo/index.js';
+export type { OpenRepositoryOptions, Repository, PatchEntry, VerifiedPatch } from './repo/index.js';
 export { loadPatch } from './api/load-patch.js';
 export type { LoadedPatch } from './api/load-patch.js';
 
