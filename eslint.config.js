@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', 'patches/', '.cache/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', 'patches/', '.cache/', 'tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
