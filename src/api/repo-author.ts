@@ -4,11 +4,18 @@
  * unlocked here, with the password sources of `sign`; the repository adapter
  * gets opened keys. node:crypto does the hashing.
  */
-import { resolve } from 'node:path';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { nodeBlake2b512, nodeEd25519 } from '../crypto/node-ed25519.js';
-import { CpansecError } from '../errors.js';
+import { resolveLimits } from '../core/limits.js';
+import { formatPatchFile, parsePatchFile } from '../core/patch/patch-file.js';
+import { applyFieldEdits } from '../core/upstream/retire.js';
+import { CpansecError, inContext } from '../errors.js';
+import { readFileLimited } from '../files/read.js';
 import {
   addPatch,
+  findPatchFile,
   initRepository,
   loadRepoState,
   parseExpirySpec,
@@ -19,6 +26,7 @@ import {
 } from '../repo/index.js';
 import { openSecretKey, readKeyBytes } from './key-files.js';
 import { parseKeyFile } from '../sign/key-format.js';
+import type { FieldEdit } from '../core/upstream/retire.js';
 import type { AddResult, PublishResult } from '../repo/index.js';
 export type { AddResult, PublishResult } from '../repo/index.js';
 import type { RevokedEntry } from '../repo/index.js';
@@ -188,4 +196,90 @@ export async function repoRevoke(
     now: options.now ?? Date.now(),
   });
   return { repo, ...result };
+}
+
+export interface RepoEditPatchOptions extends KeyOptions {
+  repo: string;
+  patchId: string;
+  /** Header fields to set; each rewrites only its own lines (setField). */
+  fields: readonly FieldEdit[];
+  /**
+   * Secret keys: the first signs the patch (a publisher key); all of them sign the
+   * metadata at publish (the targets, snapshot and timestamp roles).
+   */
+  key: string | readonly string[];
+  expires?: readonly string[];
+  /** New fields go after this one when it is present (default: at the end of the header). */
+  after?: string;
+  /** Also set Last-Update to today when something changes (default true). */
+  touchLastUpdate?: boolean;
+}
+
+export interface RepoEditPatchResult {
+  repo: string;
+  patchId: string;
+  /** patches/<Dist>/<Patch-Id>.patch */
+  path: string;
+  /** The fields that changed; empty when the header already said all of it (nothing re-signed). */
+  changed: string[];
+  add?: AddResult;
+  publish?: PublishResult;
+}
+
+/**
+ * Edits header fields of a patch already in a repository working copy, then
+ * re-signs it (as `repo add --replace`) and publishes (as `repo publish`).
+ * Nothing is written when every field already has its value.
+ * @throws CpansecError PATCH_NOT_FOUND, HEADER_INVALID (the edited header), KEY_*, IO
+ */
+export async function repoEditPatch(options: RepoEditPatchOptions): Promise<RepoEditPatchResult> {
+  const repo = resolve(options.repo);
+  const rel = await findPatchFile(repo, options.patchId);
+  if (rel === undefined) {
+    throw new CpansecError('PATCH_NOT_FOUND', `no patch ${options.patchId} in ${repo}`, {
+      hint: 'the Patch-Id must be in the repository working copy (--repo DIR)',
+      details: { patchId: options.patchId, repo },
+    });
+  }
+  const limits = resolveLimits();
+  const bytes = await readFileLimited(join(repo, rel), limits.maxPatchBytes, 'patch file');
+  let file;
+  try {
+    file = parsePatchFile(bytes, { limits });
+  } catch (err) {
+    throw inContext(err, rel, 'PATCH_PARSE', { file: rel });
+  }
+  const now = options.now ?? Date.now();
+  const edited = applyFieldEdits(
+    file.header,
+    options.fields,
+    options.after === undefined ? {} : { after: options.after },
+  );
+  if (edited.changed.length === 0) return { repo, patchId: options.patchId, path: rel, changed: [] };
+  const header =
+    options.touchLastUpdate === false
+      ? edited.header
+      : applyFieldEdits(edited.header, [{ name: 'Last-Update', value: new Date(now).toISOString().slice(0, 10) }])
+          .header;
+  const keys = list(options.key);
+  if (keys.length === 0) throw new CpansecError('USAGE', 'editing a published patch needs the publisher key (--key)');
+  const scratch = await mkdtemp(join(tmpdir(), 'cpansec-edit-'));
+  try {
+    const path = join(scratch, `${options.patchId}.patch`);
+    await writeFile(path, formatPatchFile({ ...file, header }));
+    const add = await repoAdd({ ...options, repo, patch: path, key: keys[0] as string, replace: true, now });
+    const publish = await repoPublish({ ...options, repo, key: keys, now });
+    const { repo: _r1, ...addResult } = add;
+    const { repo: _r2, ...publishResult } = publish;
+    return {
+      repo,
+      patchId: options.patchId,
+      path: rel,
+      changed: edited.changed,
+      add: addResult,
+      publish: publishResult,
+    };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }

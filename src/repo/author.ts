@@ -136,6 +136,15 @@ async function findPatch(dir: string, patchId: string): Promise<string | undefin
   return undefined;
 }
 
+/**
+ * Where a Patch-Id's file is in a repository directory ("patches/<Dist>/<Patch-Id>.patch"),
+ * or undefined. Used by callers that edit a published patch (then `addPatch` with `replace`).
+ */
+export async function findPatchFile(dir: string, patchId: string): Promise<string | undefined> {
+  const dist = await findPatch(dir, patchId);
+  return dist === undefined ? undefined : `${TARGETS_DIR}/${dist}/${patchId}.patch`;
+}
+
 /** `repo add`: validate, sign and copy one patch into patches/<Dist>/<Patch-Id>.patch. */
 export async function addPatch(options: AddOptions): Promise<AddResult> {
   await recoverPublish(options.dir);

@@ -5,7 +5,7 @@ export type { VerifiedPatch, PatchCrypto } from './patch-check.js';
 export { pullRepository } from './pull.js';
 export type { PullOptions, PullResult, Problem } from './pull.js';
 export { defaultCacheDir } from './cache.js';
-export { initRepository, addPatch, revokePatch } from './author.js';
+export { initRepository, addPatch, revokePatch, findPatchFile } from './author.js';
 export type { InitOptions, AddOptions, AddResult, RevokeOptions } from './author.js';
 export { rotateKey } from './rotate.js';
 export type { RotateOptions } from './rotate.js';
