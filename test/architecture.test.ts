@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from './helpers/shared.js';
 
 const SRC = join(PROJECT_ROOT, 'src');
-const ADAPTERS = ['files', 'tarball', 'tree', 'repo', 'upstream', 'net', 'sign', 'cpan', 'perl', 'crypto'];
+const ADAPTERS = ['files', 'tarball', 'tree', 'repo', 'upstream', 'net', 'sign', 'cpan', 'perl', 'crypto', 'workspace'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
