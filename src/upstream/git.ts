@@ -258,7 +258,7 @@ export class UpstreamCheckout {
     options: { noSign?: boolean } = {},
   ): Promise<{ ok: true; commit: string } | { ok: false; conflicts: string[] }> {
     try {
-      await this.git(true).raw(['cherry-pick', '--allow-empty', ...(options.noSign ? ['--no-gpg-sign'] : []), commit]);
+      await this.git(true).raw(['cherry-pick', ...(options.noSign ? ['--no-gpg-sign'] : []), commit]);
       return { ok: true, commit: (await this.run(['rev-parse', 'HEAD'], 'read HEAD')).trim() };
     } catch {
       const unmerged = await this.git()

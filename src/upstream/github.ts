@@ -39,6 +39,7 @@ export interface PullInfo {
   htmlUrl: string;
   state: 'open' | 'closed';
   merged: boolean;
+  createdAt: string;
   mergedAt: string | undefined;
   closedAt: string | undefined;
   title: string;
@@ -146,6 +147,7 @@ function toPull(data: {
   number: number;
   html_url: string;
   state: string;
+  created_at: string;
   merged_at: string | null;
   closed_at: string | null;
   title: string;
@@ -159,6 +161,7 @@ function toPull(data: {
     htmlUrl: data.html_url,
     state: data.state === 'open' ? 'open' : 'closed',
     merged: data.merged === true || data.merged_at !== null,
+    createdAt: data.created_at,
     mergedAt: data.merged_at ?? undefined,
     closedAt: data.closed_at ?? undefined,
     title: data.title,

@@ -4,18 +4,16 @@
  * and checkouts we refuse (transports that run commands or lack
  * authentication, symlinks in a checkout or a folder).
  */
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { simpleGit } from 'simple-git';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadRepoState, publishRepository, pullRepository, revokePatch } from '../../src/repo/index.js';
 import { parseSource } from '../../src/repo/source.js';
+import { serveGitHttp } from '../helpers/git-http.js';
 import { tempDir } from '../helpers/tmp.js';
 import { NOW, makeRepo } from './helpers.js';
-import type { AddressInfo } from 'node:net';
 
 async function commitAll(dir: string, message: string): Promise<void> {
   const git = simpleGit(dir);
@@ -94,53 +92,6 @@ describe('sources we refuse', () => {
   });
 });
 
-/** `git http-backend` (smart HTTP) behind a CGI bridge on 127.0.0.1. */
-async function serveGitHttp(projectRoot: string): Promise<string> {
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const child = spawn('git', ['http-backend'], {
-      env: {
-        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-        GIT_PROJECT_ROOT: projectRoot,
-        GIT_HTTP_EXPORT_ALL: '1',
-        PATH_INFO: decodeURIComponent(url.pathname),
-        QUERY_STRING: url.search.slice(1),
-        REQUEST_METHOD: req.method ?? 'GET',
-        CONTENT_TYPE: req.headers['content-type'] ?? '',
-        HTTP_CONTENT_ENCODING: req.headers['content-encoding'] ?? '',
-        GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
-        REMOTE_ADDR: '127.0.0.1',
-      },
-    });
-    req.pipe(child.stdin);
-    let head = Buffer.alloc(0);
-    let started = false;
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (started) return void res.write(chunk);
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      let status = 200;
-      const headers: Record<string, string> = {};
-      for (const line of head.subarray(0, end).toString('latin1').split('\r\n')) {
-        const colon = line.indexOf(':');
-        const name = line.slice(0, colon).trim();
-        const value = line.slice(colon + 1).trim();
-        if (name.toLowerCase() === 'status') status = parseInt(value, 10);
-        else headers[name] = value;
-      }
-      res.writeHead(status, headers);
-      started = true;
-      res.write(head.subarray(end + 4));
-    });
-    child.stdout.on('end', () => res.end());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const address = server.address() as AddressInfo;
-  return `http://127.0.0.1:${address.port}/`;
-}
-
 describe('pull from git over smart HTTP (git http-backend on 127.0.0.1)', () => {
   it('clones and verifies the repository', async () => {
     const repo = await makeRepo();
@@ -148,7 +99,7 @@ describe('pull from git over smart HTTP (git http-backend on 127.0.0.1)', () => 
     await commitAll(repo.dir, 'initial');
     const root = tempDir();
     await simpleGit().clone(repo.dir, join(root, 'remote.git'), ['--bare', '-q']);
-    const base = await serveGitHttp(root);
+    const base = (await serveGitHttp(root)).url;
     const source = parseSource(`${base}remote.git`, '/', '/');
     expect(source.kind).toBe('git');
     const result = await pullRepository({
