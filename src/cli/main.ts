@@ -78,7 +78,7 @@ Exit codes: 0 ok, 1 internal error, 2 usage, 3 invalid input, 4 signature or tru
 5 patch does not apply, 6 not found, 7 unsafe input refused, 8 environment (I/O, network).
 
 Examples:
-  $ cpansec-patch show patches/HTTP-Daemon/HTTP-Daemon-CVE-2026-8450.patch
+  $ cpansec-patch show patches/patches/HTTP-Daemon/HTTP-Daemon-CVE-2026-8450.patch
   $ cpansec-patch check fix.patch --dir ./HTTP-Daemon-6.16
   $ cpansec-patch apply fix.patch --dir ./HTTP-Daemon-6.16 --json
 `,

@@ -49,7 +49,7 @@ export function defineShow(program: Command, run: Runner): void {
     .addHelpText(
       'after',
       examples(
-        'cpansec-patch show patches/HTTP-Daemon/HTTP-Daemon-CVE-2026-8450.patch',
+        'cpansec-patch show patches/patches/HTTP-Daemon/HTTP-Daemon-CVE-2026-8450.patch',
         'cpansec-patch show fix.patch --json | jq .result.metadata.affectedVersions',
       ),
     )

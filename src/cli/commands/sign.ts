@@ -37,7 +37,7 @@ export function defineSign(program: Command, run: Runner): void {
     .addHelpText(
       'after',
       examples(
-        'cpansec-patch sign patches/HTTP-Daemon/HTTP-Daemon-CVE-2026-8450.patch --key ~/.cpansec/publisher.key',
+        'cpansec-patch sign patches/patches/HTTP-Daemon/HTTP-Daemon-CVE-2026-8450.patch --key ~/.cpansec/publisher.key',
         'cpansec-patch sign fix.patch --key ci.key --password-file ci.pw --json',
         '# check it with minisign too:',
         'minisign -V -p publisher.pub -m fix.patch',
