@@ -22,26 +22,18 @@ import {
   factsFromMetadata,
   parsePerson,
 } from '../core/upstream/compose.js';
-import { formatUpstreamStatus, UPSTREAM_STATUS_FIELD } from '../core/upstream/retire.js';
 import { findUpstream, parsePullRequestUrl } from '../core/upstream/repo-url.js';
 import { CpansecError } from '../errors.js';
 import { UpstreamCheckout } from '../upstream/git.js';
-import { repoEditPatch } from './repo-author.js';
+import { recordTracking, trackingFields } from './upstream-track.js';
 import { applyUpstream } from './upstream-apply.js';
 import { formatWait, loadForwardPatch, readDistMeta, redacting, releasesOf, setUpGitHub } from './upstream-source.js';
-import type { FieldEdit, PullState } from '../core/upstream/retire.js';
 import type { UpstreamCandidate } from '../core/upstream/repo-url.js';
 import type { Redactor } from '../core/upstream/redact.js';
 import type { GitHubClient, PullInfo, RepoInfo } from '../upstream/github.js';
-import type { PasswordSource } from './key-files.js';
+import type { TrackingOptions, TrackingResult } from './upstream-track.js';
+export type { TrackingOptions, TrackingResult } from './upstream-track.js';
 import type { ForwardPatch, GitHubSetup, MetaSourceOptions, UpstreamCommonOptions } from './upstream-source.js';
-
-export interface TrackingOptions {
-  /** Publisher secret key(s): record the result in the patch and re-sign (repo add --replace + publish). */
-  key?: string | readonly string[];
-  password?: PasswordSource;
-  expires?: readonly string[];
-}
 
 export interface UpstreamOpenOptions extends UpstreamCommonOptions, MetaSourceOptions, TrackingOptions {
   /** Patch-Id (in the repository working copy) or a .patch file. */
@@ -60,14 +52,6 @@ export interface UpstreamOpenOptions extends UpstreamCommonOptions, MetaSourceOp
 }
 
 export type OpenOutcome = 'opened' | 'updated' | 'up-to-date' | 'merged' | 'declined' | 'already-upstream' | 'dry-run';
-
-export interface TrackingResult {
-  /** The header fields that record the forward. */
-  fields: FieldEdit[];
-  recorded: boolean;
-  changed: string[];
-  hint?: string;
-}
 
 export interface UpstreamOpenResult {
   patchId: string;
@@ -91,10 +75,6 @@ export interface UpstreamOpenResult {
   dryRun: boolean;
   requests: number;
   token: string | null;
-}
-
-function pullState(p: PullInfo): PullState {
-  return p.state === 'open' ? 'open' : p.merged ? 'merged' : 'declined';
 }
 
 async function locate(patch: ForwardPatch, options: UpstreamOpenOptions, gh: GitHubSetup): Promise<UpstreamCandidate> {
@@ -150,53 +130,6 @@ async function findExisting(
     if (newest) return newest;
   }
   return undefined;
-}
-
-function trackingFields(pull: PullInfo): FieldEdit[] {
-  const state = pullState(pull);
-  const when = state === 'merged' ? pull.mergedAt : state === 'declined' ? pull.closedAt : pull.createdAt;
-  return [
-    { name: 'Forwarded', value: pull.htmlUrl },
-    { name: UPSTREAM_STATUS_FIELD, value: formatUpstreamStatus(state, when) },
-  ];
-}
-
-/** Records the forward in the repository working copy (re-signed, published), when we may. */
-export async function recordTracking(
-  patch: ForwardPatch,
-  fields: FieldEdit[],
-  options: UpstreamCommonOptions & TrackingOptions & { dryRun?: boolean },
-): Promise<TrackingResult> {
-  if (options.dryRun === true) return { fields, recorded: false, changed: [], hint: 'dry run: nothing recorded' };
-  if (patch.repoDir === undefined) {
-    return {
-      fields,
-      recorded: false,
-      changed: [],
-      hint: `${patch.path} is not in a repository working copy (--repo): set these fields by hand`,
-    };
-  }
-  const keys = options.key === undefined ? [] : typeof options.key === 'string' ? [options.key] : [...options.key];
-  if (keys.length === 0) {
-    return {
-      fields,
-      recorded: false,
-      changed: [],
-      hint: 'pass --key (the publisher key) to record this in the patch and re-sign it, or run the command again later with --key',
-    };
-  }
-  const edit = await repoEditPatch({
-    repo: patch.repoDir,
-    patchId: patch.patchId,
-    fields,
-    after: 'Forwarded',
-    key: keys,
-    ...(options.password === undefined ? {} : { password: options.password }),
-    ...(options.expires === undefined ? {} : { expires: options.expires }),
-    ...(options.now === undefined ? {} : { now: options.now }),
-    ...(options.onNote === undefined ? {} : { onNote: options.onNote }),
-  });
-  return { fields, recorded: true, changed: edit.changed };
 }
 
 /**

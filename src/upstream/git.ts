@@ -358,3 +358,23 @@ export class UpstreamCheckout {
     );
   }
 }
+
+/** "Name <email>" of the user as git sees it (GIT_COMMITTER_*, then the global user.name/email), or undefined. */
+export async function gitIdentity(env: Record<string, string | undefined> = process.env): Promise<string | undefined> {
+  const pass: Record<string, string> = { GIT_CONFIG_NOSYSTEM: '1' };
+  for (const k of [...PASS_ENV, 'GIT_CONFIG_GLOBAL']) {
+    const v = env[k];
+    if (v !== undefined) pass[k] = v;
+  }
+  try {
+    const ident = await simpleGit({
+      baseDir: '/',
+      unsafe: { allowUnsafeConfigPaths: env['GIT_CONFIG_GLOBAL'] !== undefined },
+    })
+      .env(pass)
+      .raw(['var', 'GIT_COMMITTER_IDENT']);
+    return /^(.*? <[^>]+@[^>]+>)/.exec(ident.trim())?.[1];
+  } catch {
+    return undefined;
+  }
+}

@@ -8,7 +8,7 @@
  */
 import { CpansecError } from '../../errors.js';
 import { getField, getFields, setField } from '../patch/header.js';
-import { parseAffectedVersions, isAffected } from '../version/affected.js';
+import { parseAffectedVersions } from '../version/affected.js';
 import { compareVersions, tryParseVersion } from '../version/cpan-version.js';
 import { formatRange, intersectRanges, parseRange } from '../version/range.js';
 import type { Header } from '../patch/header.js';
@@ -110,8 +110,9 @@ const parsable = (r: Release): boolean => tryParseVersion(r.version) !== undefin
 /**
  * The first release on the mirror that contains the fix, or undefined:
  * - with Fixed-Versions, the lowest release at or above the lowest of them;
- * - else, when the pull request was merged, the lowest release above every verified version,
- *   not itself affected, and uploaded on or after the merge day (when the upload day is known).
+ * - else, when the pull request was merged, the lowest release above every verified version that
+ *   was uploaded on or after the merge day (when the upload day is known). Affected-Versions is
+ *   not consulted: it was written before the fix existed, often open-ended (">= 6.00").
  */
 export function chooseFixedRelease(input: FixedReleaseInput): FixedRelease | undefined {
   const releases = input.releases.filter(parsable).sort(byVersion);
@@ -124,12 +125,10 @@ export function chooseFixedRelease(input: FixedReleaseInput): FixedRelease | und
   if (input.pull?.state !== 'merged') return undefined;
   const verified = input.verifiedVersions.filter((v) => tryParseVersion(v) !== undefined).sort(compareVersions);
   const newestVerified = verified[verified.length - 1];
-  const affected = input.affectedVersions === undefined ? undefined : parseAffectedVersions(input.affectedVersions);
   const mergedDay = input.pull.mergedAt?.slice(0, 10);
   const release = releases.find(
     (r) =>
       (newestVerified === undefined || compareVersions(r.version, newestVerified) > 0) &&
-      (affected === undefined || !isAffected(affected, r.version)) &&
       (mergedDay === undefined || r.uploaded === undefined || r.uploaded >= mergedDay),
   );
   if (release === undefined) return undefined;
