@@ -18,8 +18,7 @@ const HAVE = hasShared('corpus', 'HTTP-Daemon-6.16');
 describe.skipIf(!HAVE)('upstreamOpen under rate limits', () => {
   it('waits out a reset within --max-wait, with a countdown, then goes on', async () => {
     const world = await makeUpstreamWorld();
-    world.gh.rate.remaining = 0;
-    world.gh.rate.reset = Math.floor(Date.now() / 1000) + 1;
+    world.gh.exhaust = { seconds: 1 };
     const progress: string[] = [];
     const r = await upstreamOpen({
       ...world.api,

@@ -97,6 +97,8 @@ export interface FakeGitHub {
   pulls: FakePull[];
   log: RequestRecord[];
   rate: { limit: number; remaining: number; reset: number };
+  /** When set, the next charged request finds the hourly limit used up, resetting `seconds` later. */
+  exhaust: { seconds: number } | undefined;
   /** The next `count` requests get a secondary rate limit answer with this retry-after (seconds). */
   secondary: { count: number; retryAfter: number; status: 403 | 429 };
   /** Adds a repository whose bare git repository is `<git root>/<owner>/<name>.git`. */
@@ -188,6 +190,7 @@ export async function startFakeGitHub(git: GitHttpServer): Promise<FakeGitHub> {
     log: [],
     rate: { limit: 5000, remaining: 5000, reset: Math.floor(Date.now() / 1000) + 3600 },
     secondary: { count: 0, retryAfter: 1, status: 403 },
+    exhaust: undefined,
     addRepo(owner, name, options = {}) {
       const repo: FakeRepo = {
         owner,
@@ -463,6 +466,10 @@ export async function startFakeGitHub(git: GitHttpServer): Promise<FakeGitHub> {
       );
     }
     const free = url.pathname === '/rate_limit';
+    if (!free && state.exhaust !== undefined) {
+      state.rate = { limit: state.rate.limit, remaining: 0, reset: nowSec + state.exhaust.seconds };
+      state.exhaust = undefined;
+    }
     if (!free && state.rate.remaining <= 0) {
       return error(403, `API rate limit exceeded for user ID ${idOf(user?.login ?? 'anonymous')}.`);
     }
