@@ -167,9 +167,9 @@ export async function newWorkspace(options: NewOptions): Promise<NewResult> {
     }
     const rel = basename(dir);
     result.next = [
-      `cd ${rel}   # edit the code; add a regression test t/cpansec-<CVE>.t`,
+      `# edit the files in ${rel}/ and add a regression test ${rel}/t/cpansec-<CVE>.t, then:`,
       `cpansec-patch diff --workspace ${rel} --draft`,
-      `cpansec-patch test <Patch-Id>.patch --tarball ${origin.path}`,
+      `cpansec-patch test <the .patch diff wrote> --tarball ${origin.path}`,
     ];
     return result;
   } catch (err) {

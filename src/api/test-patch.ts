@@ -24,6 +24,7 @@ import { applyDiffToDir } from './diff-to-dir.js';
 import { addedTests } from './header-check.js';
 import { loadPatch } from './load-patch.js';
 import { unpackTarball } from './unpack.js';
+import { TODO_MARK } from '../core/patch/metadata.js';
 import { validatePatchFile } from '../core/patch/patch-file.js';
 import type { Limits } from '../core/limits.js';
 import type { PatchOutcome } from '../core/patch/apply.js';
@@ -78,8 +79,9 @@ export async function testPatch(options: TestPatchOptions): Promise<TestPatchRes
   const cwd = options.cwd ?? process.cwd();
   const loaded = await loadPatch(resolve(cwd, options.patch), options.limits);
   const { metadata } = validatePatchFile(loaded.file, { draft: true });
+  const patchId = metadata.patchId?.includes(TODO_MARK) ? undefined : metadata.patchId;
   const base = await mkdtemp(join(tmpdir(), 'cpansec-test-'));
-  const id = (metadata.patchId ?? basename(options.patch, '.patch')).replace(/[^\w.+-]/g, '_');
+  const id = (patchId ?? basename(options.patch, '.patch')).replace(/[^\w.+-]/g, '_');
   const logPath = resolve(
     cwd,
     options.log ?? join(tmpdir(), `cpansec-patch-test-${id}-${randomBytes(4).toString('hex')}.log`),
@@ -95,7 +97,9 @@ export async function testPatch(options: TestPatchOptions): Promise<TestPatchRes
   const reasons: string[] = [];
   const warnings: string[] = [];
   const step = async (name: string, argv: string[], root: string, label: string): Promise<StepResult> => {
-    options.onProgress?.(`${name}: ${argv.slice(0, 3).join(' ')}`);
+    // prove runs as "perl -e <App::Prove code> -- …": show it as the prove command it is.
+    const shown = argv[1] === '-e' ? ['prove', ...argv.slice(4)] : argv;
+    options.onProgress?.(`${name}: ${shown.join(' ')}`);
     const r = await runStep({ name, argv, cwd: root, cwdLabel: label, env, timeoutMs, log });
     steps.push(r);
     return r;
@@ -116,7 +120,7 @@ export async function testPatch(options: TestPatchOptions): Promise<TestPatchRes
     }
     const tests = addedTests(loaded.file);
     result = {
-      patch: { path: loaded.path, patchId: metadata.patchId ?? null, sha256: loaded.sha256 },
+      patch: { path: loaded.path, patchId: patchId ?? null, sha256: loaded.sha256 },
       tarball: { path: tarball, distribution: dist, version, sha256: unpacked.sha256 },
       buildSystem: null,
       apply: { outcome: 'fail', files: [] },
