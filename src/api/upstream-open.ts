@@ -27,7 +27,7 @@ import { CpansecError } from '../errors.js';
 import { UpstreamCheckout } from '../upstream/git.js';
 import { recordTracking, trackingFields } from './upstream-track.js';
 import { applyUpstream } from './upstream-apply.js';
-import { formatWait, loadForwardPatch, readDistMeta, redacting, releasesOf, setUpGitHub } from './upstream-source.js';
+import { waitReporter, loadForwardPatch, readDistMeta, redacting, releasesOf, setUpGitHub } from './upstream-source.js';
 import type { UpstreamCandidate } from '../core/upstream/repo-url.js';
 import type { Redactor } from '../core/upstream/redact.js';
 import type { GitHubClient, PullInfo, RepoInfo } from '../upstream/github.js';
@@ -143,7 +143,7 @@ export async function upstreamOpen(options: UpstreamOpenOptions): Promise<Upstre
     async () => {
       const gh = await setUpGitHub({
         ...options,
-        onWait: (left, until, why) => options.onProgress?.(formatWait(left, until, why)),
+        onWait: waitReporter(options),
       });
       redact = gh.redact;
       return openWith(options, gh);

@@ -247,6 +247,22 @@ export function formatWait(left: number, until: Date, why: string): string {
 }
 
 /**
+ * Reports a rate-limit wait: its first line as a warning (seen on any stderr, even with --json
+ * or --quiet), then a countdown line every second as progress (drawn on a terminal).
+ */
+export function waitReporter(options: UpstreamCommonOptions): (left: number, until: Date, why: string) => void {
+  let current: number | undefined;
+  return (left, until, why) => {
+    const line = formatWait(left, until, why);
+    if (current !== until.getTime()) {
+      current = until.getTime();
+      options.onWarning?.(line);
+    }
+    options.onProgress?.(line);
+  };
+}
+
+/**
  * Runs an upstream command body so that nothing it throws or returns holds a token: errors are
  * rebuilt with redacted text (their cause, which may hold request headers, is dropped).
  */

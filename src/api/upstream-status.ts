@@ -17,7 +17,7 @@ import { CpansecError } from '../errors.js';
 import { defaultCacheDir } from '../net/download.js';
 import { FileEtagStore } from '../upstream/etag-cache.js';
 import { CpanReleases } from './upstream-cpan.js';
-import { formatWait, loadForwardPatch, redacting, setUpGitHub } from './upstream-source.js';
+import { waitReporter, loadForwardPatch, redacting, setUpGitHub } from './upstream-source.js';
 import { pullState, recordTracking, trackingFields } from './upstream-track.js';
 import type { FieldEdit, PullState, Release } from '../core/upstream/retire.js';
 import type { Redactor } from '../core/upstream/redact.js';
@@ -98,7 +98,7 @@ export async function upstreamStatus(options: UpstreamStatusOptions): Promise<Up
       const gh = await setUpGitHub({
         ...options,
         etags,
-        onWait: (left, until, why) => options.onProgress?.(formatWait(left, until, why)),
+        onWait: waitReporter(options),
       });
       redact = gh.redact;
       try {

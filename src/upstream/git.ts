@@ -276,7 +276,7 @@ export class UpstreamCheckout {
 
   /** `git diff --stat` between two commits. */
   async diffStat(from: string, to: string): Promise<string> {
-    return (await this.run(['diff', '--stat=100', from, to, '--'], 'diff --stat')).replace(/\s+$/, '');
+    return (await this.run(['diff', '--stat=80', from, to, '--'], 'diff --stat')).replace(/\s+$/, '');
   }
 
   /** The tree and first parent of a commit. */

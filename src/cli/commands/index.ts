@@ -16,6 +16,7 @@ import { defineSearch } from './search.js';
 import { defineShow } from './show.js';
 import { defineSign } from './sign.js';
 import { defineStatus } from './status.js';
+import { defineUpstream } from './upstream.js';
 import { defineTest } from './test.js';
 import { defineVerify } from './verify.js';
 import type { Command } from 'commander';
@@ -37,6 +38,7 @@ export const COMMANDS: readonly DefineCommand[] = [
   defineStatus,
   defineRevert,
   defineRecover,
+  defineUpstream,
   defineList,
   defineSearch,
   defineInfo,
