@@ -187,6 +187,7 @@ export async function applyPatchesToTarball(options: ApplyTarballOptions): Promi
     }
   }
   for (const p of selection.patches) checkPatchTarget(p, identity.name, identity.version);
+  for (const w of selection.warnings ?? []) warn(w);
   for (const p of selection.patches) {
     if (p.signer === null)
       warn(`${p.origin} is NOT SIGNED: applied only because of --allow-unsigned. Never ship this tarball.`);

@@ -156,6 +156,7 @@ async function gatherPatches(
       warn(`${d.dist} at ${d.location}: version unknown, no repository patch can be matched`);
       continue;
     }
+    for (const advice of repo.upgradeAdvice?.(d.dist, d.version) ?? []) warn(advice);
     for (const id of repo.forDistribution(d.dist, d.version)) {
       if (!loaded.has(id)) loaded.set(id, await repo.load(id));
       byPatch.set(id, [...(byPatch.get(id) ?? []), d]);

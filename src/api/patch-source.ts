@@ -10,6 +10,7 @@ import { basename } from 'node:path';
 import { resolveLimits } from '../core/limits.js';
 import { parsePatchFile, validatePatchFile } from '../core/patch/patch-file.js';
 import { versionForMatching } from '../core/dist/distname.js';
+import { upgradeAdvice } from '../core/upstream/retire.js';
 import { isAffected } from '../core/version/affected.js';
 import { CpansecError, inContext } from '../errors.js';
 import { sha256Hex } from '../files/hash.js';
@@ -42,6 +43,8 @@ export interface PatchSelection {
   source: string;
   /** Why there is nothing to apply, when `patches` is empty. */
   reason?: string;
+  /** Advice for the user about the chosen patches (a release with the fix exists: upgrade to it). */
+  warnings?: string[];
 }
 
 /** A source of verified patches for one distribution release. */
@@ -238,9 +241,11 @@ export function repositoryPatchSource(options: OpenRepositoryOptions = {}): Patc
         });
       }
       const known = repo.patches().filter((e) => e.distribution === dist).length;
+      const warnings = entries.flatMap((e) => upgradeAdvice(e, versionForMatching(version)) ?? []);
       return {
         patches,
         source: `repository ${repo.source}`,
+        ...(warnings.length > 0 ? { warnings } : {}),
         ...(patches.length > 0
           ? {}
           : {

@@ -58,6 +58,8 @@ export interface TreePatchSource {
   revocationReason?(patchId: string): string | undefined;
   /** The keys the repository lets sign patches (trusted for `--patch` files when no --key is given). */
   publisherKeys?(): PublicKey[];
+  /** "upgrade to <v>" advice for patches of `dist` at `version` whose fix is in a release. */
+  upgradeAdvice?(dist: string, version: string): string[];
 }
 
 export interface PatchTrust {

@@ -5,6 +5,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { upgradeAdvice } from '../core/upstream/retire.js';
 import { parseAffectedVersions, parseVersionList } from '../core/version/affected.js';
 import { nodeBlake2b512, nodeEd25519 } from '../crypto/node-ed25519.js';
 import { sha256Hex } from '../files/hash.js';
@@ -64,6 +65,13 @@ export async function openTreePatchSource(options: TreeRepositoryOptions = {}): 
     isRevoked: (patchId) => repo.isRevoked(patchId),
     revocationReason: (patchId) => repo.revocation(patchId)?.reason,
     publisherKeys: () => repo.publisherKeys(),
+    upgradeAdvice(dist, version) {
+      try {
+        return repo.forDistribution(dist, version).flatMap((e) => upgradeAdvice(e, version) ?? []);
+      } catch {
+        return [];
+      }
+    },
   };
 }
 

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { applyPatchesToTarball } from '../../src/api/apply-tarball.js';
 import { upstreamOpen } from '../../src/api/upstream-open.js';
 import { upstreamStatus } from '../../src/api/upstream-status.js';
 import { openRepository } from '../../src/repo/index.js';
@@ -66,6 +67,16 @@ describe.skipIf(!hasShared('corpus', 'HTTP-Daemon-6.16'))('upstreamStatus', () =
     const repo = await openRepository({ repo: world.repoDir, cache: join(tempDir(), 'c'), trustRoot, now: NOW });
     expect(repo.forDistribution('HTTP-Daemon', '6.17')).toEqual([]);
     expect(repo.forDistribution('HTTP-Daemon', '6.16').map((e) => e.appliedUpstream)).toEqual(['6.17']);
+    // apply still patches 6.16 (for those who cannot upgrade yet), and says to upgrade to 6.17.
+    const repository = { repo: world.repoDir, cache: join(tempDir(), 'c2'), trustRoot, now: NOW };
+    const applied = await applyPatchesToTarball({
+      input: TARBALL,
+      out: join(tempDir(), 'out.tar.gz'),
+      repository,
+      dryRun: true,
+    });
+    expect(applied.outcome).toBe('patched');
+    expect(applied.warnings).toContainEqual(expect.stringContaining('upgrade to 6.17'));
 
     // Once more: the pull request is unchanged (a free 304) and nothing is left to do.
     const again = await upstreamStatus({ ...world.api, all: true, mirror, cache, write: true });

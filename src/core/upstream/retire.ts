@@ -177,3 +177,30 @@ export function applyFieldEdits(
   }
   return { header: out, changed };
 }
+
+/**
+ * What `apply` says when it applies a patch whose fix is already in a release: the lowest
+ * Fixed-Versions or Applied-Upstream version above the one being patched. Undefined when there
+ * is none (no release has the fix yet, as far as the patch says).
+ */
+export function upgradeAdvice(
+  entry: {
+    patchId: string;
+    distribution: string;
+    appliedUpstream?: string | undefined;
+    fixedVersions: readonly string[];
+  },
+  version: string,
+): string | undefined {
+  const current = tryParseVersion(version);
+  if (current === undefined) return undefined;
+  const fixes = [...entry.fixedVersions, ...(entry.appliedUpstream === undefined ? [] : [entry.appliedUpstream.trim()])]
+    .filter((v) => {
+      const parsed = tryParseVersion(v);
+      return parsed !== undefined && compareVersions(parsed, current) > 0;
+    })
+    .sort(compareVersions);
+  const fix = fixes[0];
+  if (fix === undefined) return undefined;
+  return `${entry.patchId}: ${entry.distribution} ${fix} has this fix upstream; upgrade to ${fix} (the patch protects ${entry.distribution} ${version} until you can)`;
+}

@@ -6,6 +6,7 @@ import {
   formatUpstreamStatus,
   planRetirement,
   readUpstreamStatus,
+  upgradeAdvice,
 } from '../../../src/core/upstream/retire.js';
 
 describe('boundAffectedVersions', () => {
@@ -98,5 +99,25 @@ describe('Upstream-Status', () => {
     }
     expect(readUpstreamStatus(undefined)).toBeUndefined();
     expect(readUpstreamStatus('whatever')).toBeUndefined();
+  });
+});
+
+describe('upgradeAdvice', () => {
+  const entry = {
+    patchId: 'HTTP-Daemon-CVE-2026-8450',
+    distribution: 'HTTP-Daemon',
+    appliedUpstream: '6.17',
+    fixedVersions: ['6.18'],
+  };
+  it('names the lowest fixed release above the version being patched', () => {
+    expect(upgradeAdvice(entry, '6.16')).toBe(
+      'HTTP-Daemon-CVE-2026-8450: HTTP-Daemon 6.17 has this fix upstream; upgrade to 6.17 (the patch protects HTTP-Daemon 6.16 until you can)',
+    );
+    expect(upgradeAdvice({ ...entry, appliedUpstream: undefined }, '6.16')).toContain('upgrade to 6.18');
+  });
+  it('says nothing without a later fixed release', () => {
+    expect(upgradeAdvice({ ...entry, appliedUpstream: undefined, fixedVersions: [] }, '6.16')).toBeUndefined();
+    expect(upgradeAdvice({ ...entry, appliedUpstream: 'abc1234 (commit)', fixedVersions: [] }, '6.16')).toBeUndefined();
+    expect(upgradeAdvice(entry, '6.18')).toBeUndefined();
   });
 });
