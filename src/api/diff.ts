@@ -21,7 +21,13 @@ import { CpansecError, inContext } from '../errors.js';
 import { writeFileAtomic } from '../files/atomic.js';
 import { readFilesInside } from '../files/tree.js';
 import { readGitIdentity } from '../workspace/git.js';
-import { diffWorkspace, openWorkspace, readPristineFile, writeWorkspaceInfo } from '../workspace/workspace.js';
+import {
+  diffWorkspace,
+  findWorkspace,
+  openWorkspace,
+  readPristineFile,
+  writeWorkspaceInfo,
+} from '../workspace/workspace.js';
 import { gitModeOf } from './dir-plan.js';
 import { checkHeader } from './header-check.js';
 import { loadPatch } from './load-patch.js';
@@ -33,7 +39,7 @@ import type { WorkspaceInfo } from '../workspace/workspace.js';
 import type { HeaderProblem } from './header-check.js';
 
 export interface DiffOptions {
-  /** The workspace (default: the current directory). */
+  /** The workspace (default: the one the current directory is in). */
   workspace?: string;
   /** The patch file to write (default: <Patch-Id>.patch beside the workspace, or the file written last time). */
   out?: string;
@@ -127,7 +133,8 @@ async function selfCheck(dir: string, info: WorkspaceInfo, file: PatchFile, limi
 export async function diffPatch(options: DiffOptions = {}): Promise<DiffResult> {
   const limits = resolveLimits(options.limits);
   const cwd = options.cwd ?? process.cwd();
-  const dir = resolve(cwd, options.workspace ?? '.');
+  // Without --workspace, the workspace around the current directory (diff works from lib/ too).
+  const dir = options.workspace === undefined ? await findWorkspace(cwd) : resolve(cwd, options.workspace);
   const info = await openWorkspace(dir);
   const diffBytes = new Uint8Array(await diffWorkspace(dir, info));
   if (diffBytes.length === 0) {

@@ -6,7 +6,7 @@
  * .git/cpansec/workspace.json, outside the tree the diff sees.
  */
 import { lstat, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CpansecError, wrapError } from '../errors.js';
 import { writeFileAtomic } from '../files/atomic.js';
 import { readFileLimited } from '../files/read.js';
@@ -145,6 +145,15 @@ function notWorkspace(dir: string, why: string): CpansecError {
     hint: 'make one with "cpansec-patch new <tarball | Dist::Name@version>", or pass --workspace DIR',
     details: { dir },
   });
+}
+
+/** The workspace holding `start` (it or a parent has .git/cpansec/workspace.json), else `start` itself. */
+export async function findWorkspace(start: string): Promise<string> {
+  for (let dir = start; ; dir = dirname(dir)) {
+    const info = await lstat(join(dir, ...INFO_PATH.split('/'))).catch(() => undefined);
+    if (info?.isFile()) return dir;
+    if (dirname(dir) === dir) return start;
+  }
 }
 
 /** @throws CpansecError FILE_NOT_FOUND (not a workspace), METADATA_INVALID, UNSAFE_ENTRY */

@@ -199,3 +199,13 @@ describe('diffPatch', () => {
     expect(r.files).toEqual([{ path: 'Makefile.PL', change: 'mode-changed', insertions: 0, deletions: 0 }]);
   });
 });
+
+describe('diffPatch without --workspace', () => {
+  it('finds the workspace around the current directory', async () => {
+    const { dir, ws } = await workspace();
+    writeFileSync(join(ws, 'lib/Acme/Demo.pm'), 'package Acme::Demo; 1;\n');
+    const r = await diffPatch({ cwd: join(ws, 'lib', 'Acme'), draft: true, now: NOW, env: ENV });
+    expect(r.workspace).toBe(ws);
+    expect(r.path).toBe(join(dir, 'Acme-Demo-1.00.draft.patch'));
+  });
+});
