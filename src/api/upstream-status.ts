@@ -76,8 +76,9 @@ async function listRepoPatches(repoDir: string): Promise<string[]> {
   const out: string[] = [];
   for (const d of dists.filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const names = await readdir(join(root, d.name));
+    // Paths, not ids: looking each id up again would list every distribution folder per patch.
     for (const n of names.filter((x) => x.endsWith('.patch') && !/^[0-9a-f]{64}\./.test(x)).sort()) {
-      out.push(n.slice(0, -'.patch'.length));
+      out.push(join(root, d.name, n));
     }
   }
   return out;
@@ -134,11 +135,22 @@ async function statusWith(
     ...(options.offline === undefined ? {} : { offline: options.offline }),
     ...(options.env === undefined ? {} : { env: options.env }),
   });
+  const patches: ForwardPatch[] = [];
+  for (const id of named) patches.push(await loadForwardPatch(id, options));
+  const pulls = patches.filter((p) => parsePullRequestUrl(p.metadata.forwarded ?? '', gh.hosts) !== undefined).length;
+  if (pulls > 50 && gh.token !== undefined) {
+    // Free to ask. Unchanged pull requests cost nothing (304), so this only warns.
+    const limit = await gh.client.rateLimit();
+    if (limit.remaining < pulls) {
+      options.onWarning?.(
+        `${pulls} pull requests to read and ${limit.remaining} requests left until ${limit.reset.toISOString()}; unchanged ones are free (ETags), others may wait for the reset`,
+      );
+    }
+  }
   const out: PatchUpstreamStatus[] = [];
   let i = 0;
-  for (const id of named) {
-    options.onProgress?.(`upstream status ${++i}/${named.length}: ${id}`);
-    const patch = await loadForwardPatch(id, options);
+  for (const patch of patches) {
+    options.onProgress?.(`upstream status ${++i}/${patches.length}: ${patch.patchId}`);
     out.push(await statusOf(patch, gh, cpan, { ...options, write, keys }));
   }
   const summary = Object.fromEntries(

@@ -91,7 +91,8 @@ export interface RequestRecord {
 
 export interface FakeGitHub {
   url: string;
-  git: GitHttpServer;
+  git: Pick<GitHttpServer, 'url' | 'root'>;
+  close(): Promise<void>;
   users: Map<string, FakeUser>;
   repos: Map<string, FakeRepo>;
   pulls: FakePull[];
@@ -178,7 +179,14 @@ function idOf(text: string): number {
   return createHash('sha256').update(text).digest().readUInt32BE(0);
 }
 
-export async function startFakeGitHub(git: GitHttpServer): Promise<FakeGitHub> {
+/**
+ * Starts the server; it stops when the current test ends, or (`autoClose: false`, outside
+ * vitest: the benchmarks) when `close()` is called.
+ */
+export async function startFakeGitHub(
+  git: Pick<GitHttpServer, 'url' | 'root'>,
+  options: { autoClose?: boolean } = {},
+): Promise<FakeGitHub> {
   const sockets = new Set<Socket>();
   let pullSerial = 0;
   const state: FakeGitHub = {
@@ -191,6 +199,7 @@ export async function startFakeGitHub(git: GitHttpServer): Promise<FakeGitHub> {
     rate: { limit: 5000, remaining: 5000, reset: Math.floor(Date.now() / 1000) + 3600 },
     secondary: { count: 0, retryAfter: 1, status: 403 },
     exhaust: undefined,
+    close: () => Promise.resolve(),
     addRepo(owner, name, options = {}) {
       const repo: FakeRepo = {
         owner,
@@ -307,6 +316,7 @@ export async function startFakeGitHub(git: GitHttpServer): Promise<FakeGitHub> {
     };
   };
   const headSha = (p: FakePull): string => {
+    if (!existsSync(gitDir(p.headRepo))) return '0'.repeat(40);
     try {
       return execFileSync('git', ['rev-parse', `refs/heads/${p.headRef}`], {
         cwd: gitDir(p.headRepo),
@@ -684,13 +694,12 @@ export async function startFakeGitHub(git: GitHttpServer): Promise<FakeGitHub> {
     s.on('close', () => sockets.delete(s));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
+  state.close = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+  if (options.autoClose !== false) onTestFinished(() => state.close());
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return state;
 }
