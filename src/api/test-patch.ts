@@ -197,7 +197,12 @@ export async function testPatch(options: TestPatchOptions): Promise<TestPatchRes
     if (r.verdict === 'pass') return r;
     throw new CpansecError(
       buildBroken ? 'TOOL_FAILED' : 'TEST_FAILED',
-      `${r.patch.patchId ?? r.patch.path} on ${r.tarball.distribution} ${r.tarball.version}: ${reasons.join('; ')}\nlog: ${r.log}`,
+      [
+        `${r.patch.patchId ?? r.patch.path} on ${r.tarball.distribution} ${r.tarball.version}: ${reasons.join('; ')}`,
+        `  apply: ${r.apply.outcome}`,
+        ...r.steps.map((st) => `  ${st.name}: ${st.status}`),
+        `log: ${r.log}`,
+      ].join('\n'),
       {
         hint: buildBroken
           ? 'the release does not build here: are its prerequisites installed? (see the log)'
