@@ -100,7 +100,16 @@ function validDate(value: string): boolean {
 }
 
 /** Reads the typed metadata out of a header, collecting every problem. */
-export function readPatchMetadata(header: Header, options: { draft?: boolean } = {}): MetadataReadResult {
+export function readPatchMetadata(input: Header, options: { draft?: boolean } = {}): MetadataReadResult {
+  // A draft may hold "[TODO]" placeholders: those fields are not filled in yet, so they are read as
+  // absent instead of being parsed (a range or version list with a [TODO] would only give a parse
+  // error). Free text (Description/Subject) keeps its placeholder.
+  const header: Header = options.draft
+    ? {
+        ...input,
+        fields: input.fields.filter((f) => !f.value.includes(TODO_MARK) || /^(description|subject)$/i.test(f.name)),
+      }
+    : input;
   const issues: HeaderIssue[] = [];
   const error = (field: HeaderField | string, message: string): void => {
     const f = typeof field === 'string' ? { name: field, line: 0 } : field;

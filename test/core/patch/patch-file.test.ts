@@ -223,3 +223,16 @@ describe.skipIf(!haveQuilt)('the format with the tools people already use', () =
     });
   });
 });
+
+describe('readPatchMetadata in draft mode', () => {
+  it('reads fields holding [TODO] as absent instead of parsing them', () => {
+    const text = `Patch-Id: Draft-1\nAffected-Versions: [TODO]\nVerified-Versions: [TODO]\nSeverity: [TODO]\nCVE: [TODO]\nDescription: [TODO] say what it fixes\n\n${DIFF}`;
+    const file = parsePatchFile(encodeUtf8(text));
+    const draft = validatePatchFile(file, { draft: true });
+    expect(draft.issues).toEqual([]);
+    expect(draft.metadata.affectedVersions).toBeUndefined();
+    expect(draft.metadata.summary).toBe('[TODO] say what it fixes');
+    const full = validatePatchFile(file).issues.map((i) => i.field);
+    expect(full).toEqual(expect.arrayContaining(['Affected-Versions', 'Verified-Versions', 'Severity', 'CVE']));
+  });
+});
