@@ -47,6 +47,25 @@ export type {
 } from './api/repo-author.js';
 export { repoVerify } from './api/repo-verify.js';
 export type { RepoVerifyOptions } from './api/repo-verify.js';
+// Authoring and reading the repository.
+export { newWorkspace } from './api/new.js';
+export type { NewOptions, NewResult } from './api/new.js';
+export { diffPatch } from './api/diff.js';
+export type { DiffOptions, DiffResult } from './api/diff.js';
+export { lintPatches } from './api/lint.js';
+export type { LintOptions, LintResult } from './api/lint.js';
+export { testPatch } from './api/test-patch.js';
+export type { TestPatchOptions, TestPatchResult } from './api/test-patch.js';
+export { importPatches } from './api/import.js';
+export type { ImportOptions, ImportResult } from './api/import.js';
+export { listPatches } from './api/list.js';
+export type { ListOptions, ListResult } from './api/list.js';
+export { searchPatches } from './api/search.js';
+export type { SearchOptions, SearchResult } from './api/search.js';
+export { patchInfo } from './api/info.js';
+export type { InfoOptions, InfoResult } from './api/info.js';
+export { readConfig } from './api/config.js';
+export type { CpansecConfig } from './api/config.js';
 // The repository read API (what apply/status use to choose verified patches).
 export { openRepository, EMBEDDED_REPOSITORY } from './repo/index.js';
 export type { OpenRepositoryOptions, Repository, PatchEntry, VerifiedPatch } from './repo/index.js';
