@@ -22,15 +22,15 @@ import {
   factsFromMetadata,
   parsePerson,
 } from '../core/upstream/compose.js';
-import { findUpstream, parsePullRequestUrl } from '../core/upstream/repo-url.js';
 import { CpansecError } from '../errors.js';
 import { UpstreamCheckout } from '../upstream/git.js';
+import { findExisting, locate } from './upstream-find.js';
 import { recordTracking, trackingFields } from './upstream-track.js';
 import { applyUpstream } from './upstream-apply.js';
-import { waitReporter, loadForwardPatch, readDistMeta, redacting, releasesOf, setUpGitHub } from './upstream-source.js';
+import { loadForwardPatch, redacting, releasesOf, setUpGitHub, waitReporter } from './upstream-source.js';
 import type { UpstreamCandidate } from '../core/upstream/repo-url.js';
 import type { Redactor } from '../core/upstream/redact.js';
-import type { GitHubClient, PullInfo, RepoInfo } from '../upstream/github.js';
+import type { PullInfo, RepoInfo } from '../upstream/github.js';
 import type { TrackingOptions, TrackingResult } from './upstream-track.js';
 export type { TrackingOptions, TrackingResult } from './upstream-track.js';
 import type { ForwardPatch, GitHubSetup, MetaSourceOptions, UpstreamCommonOptions } from './upstream-source.js';
@@ -75,61 +75,6 @@ export interface UpstreamOpenResult {
   dryRun: boolean;
   requests: number;
   token: string | null;
-}
-
-async function locate(patch: ForwardPatch, options: UpstreamOpenOptions, gh: GitHubSetup): Promise<UpstreamCandidate> {
-  const policy = { githubHosts: gh.hosts, allowFile: options.allowFileRemotes === true };
-  const fromHeader = findUpstream(
-    {
-      ...(options.upstream === undefined ? {} : { override: options.upstream }),
-      ...(patch.metadata.upstreamRepository === undefined ? {} : { header: patch.metadata.upstreamRepository }),
-    },
-    policy,
-  );
-  const found =
-    fromHeader ??
-    findUpstream(
-      { meta: (await readDistMeta(patch.distribution, releasesOf(patch.metadata), options))?.pointers },
-      policy,
-    );
-  if (found === undefined) {
-    throw new CpansecError('NO_UPSTREAM', `no upstream repository is known for ${patch.distribution}`, {
-      hint: `neither the patch (Upstream-Repository) nor META names one; pass --upstream URL, or send the fix by mail: cpansec-patch upstream mail ${patch.patchId}`,
-      details: { distribution: patch.distribution },
-    });
-  }
-  if (found.location.kind !== 'github') {
-    throw new CpansecError('UPSTREAM_UNSUPPORTED', `${found.location.url} (from ${found.source}) is not on GitHub`, {
-      hint: `pull requests are opened on GitHub only; send the fix by mail: cpansec-patch upstream mail ${patch.patchId}`,
-      details: { url: found.location.url, source: found.source },
-    });
-  }
-  return found;
-}
-
-/** An earlier pull request for this patch: the one Forwarded names, else one from our branch. */
-async function findExisting(
-  client: GitHubClient,
-  patch: ForwardPatch,
-  upstream: RepoInfo,
-  headOwners: readonly string[],
-  branch: string,
-  hosts: readonly string[],
-): Promise<PullInfo | undefined> {
-  const forwarded = parsePullRequestUrl(patch.metadata.forwarded ?? '', hosts);
-  if (
-    forwarded &&
-    forwarded.owner.toLowerCase() === upstream.owner.toLowerCase() &&
-    forwarded.repo.toLowerCase() === upstream.repo.toLowerCase()
-  ) {
-    return client.getPull(upstream.owner, upstream.repo, forwarded.number);
-  }
-  for (const owner of headOwners) {
-    const pulls = await client.findPulls(upstream.owner, upstream.repo, owner, branch);
-    const newest = pulls.sort((a, b) => b.number - a.number)[0];
-    if (newest) return newest;
-  }
-  return undefined;
 }
 
 /**

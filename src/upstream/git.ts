@@ -21,69 +21,14 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { simpleGit } from 'simple-git';
 import { checkGitUrl } from '../core/upstream/repo-url.js';
 import { CpansecError } from '../errors.js';
+import { REF_RE, checkRefName, gitClient } from './git-env.js';
 import type { SimpleGit } from 'simple-git';
 import type { Person } from '../core/upstream/compose.js';
-import type { Redactor } from '../core/upstream/redact.js';
-
-const CONFIG = [
-  'protocol.ext.allow=never',
-  'protocol.file.allow=user',
-  'core.hooksPath=/dev/null',
-  'core.fsmonitor=false',
-  'core.symlinks=false',
-  'core.autocrlf=false',
-  'submodule.recurse=false',
-  'advice.detachedHead=false',
-];
-
-const PASS_ENV = [
-  'PATH',
-  'HOME',
-  'LANG',
-  'LC_ALL',
-  'TMPDIR',
-  'XDG_CONFIG_HOME',
-  'SSH_AUTH_SOCK',
-  'GNUPGHOME',
-  'GPG_TTY',
-  'GIT_COMMITTER_NAME',
-  'GIT_COMMITTER_EMAIL',
-  'HTTPS_PROXY',
-  'https_proxy',
-  'NO_PROXY',
-  'no_proxy',
-];
-
-export interface GitOptions {
-  /** The user's environment (HOME, GIT_CONFIG_GLOBAL…); default process.env. */
-  env?: Record<string, string | undefined>;
-  /** Send this token, as HTTP Basic auth, to URLs under `origin` ("https://github.com/"). */
-  auth?: { origin: string; token: string };
-  /** Accept file:// remotes (named by the user). */
-  allowFile?: boolean;
-  redact: Redactor;
-  /** Per git command (default 10 minutes: a first clone can be large). */
-  timeoutMs?: number;
-}
-
-const REF_RE = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/+-]{1,200}(?<!\.lock)(?<![./])$/;
-
-/** A branch or tag name we will hand to git. @throws CpansecError UPSTREAM_UNSUPPORTED */
-export function checkRefName(name: string, what: string): string {
-  if (!REF_RE.test(name)) {
-    throw new CpansecError(
-      'UPSTREAM_UNSUPPORTED',
-      `${what} ${JSON.stringify(name.slice(0, 200))} is not a name cpansec-patch uses`,
-      {
-        details: { [what]: name.slice(0, 200) },
-      },
-    );
-  }
-  return name;
-}
+import type { GitOptions } from './git-env.js';
+export { checkRefName, gitIdentity } from './git-env.js';
+export type { GitOptions } from './git-env.js';
 
 export interface ApplyAttempt {
   ok: boolean;
@@ -99,34 +44,7 @@ export class UpstreamCheckout {
   ) {}
 
   private git(withAuth = false): SimpleGit {
-    const env = this.options.env ?? process.env;
-    const pass: Record<string, string> = { GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' };
-    for (const k of PASS_ENV) {
-      const v = env[k];
-      if (v !== undefined) pass[k] = v;
-    }
-    const globalConfig = env['GIT_CONFIG_GLOBAL'];
-    if (globalConfig !== undefined) pass['GIT_CONFIG_GLOBAL'] = globalConfig;
-    const auth = this.options.auth;
-    if (withAuth && auth !== undefined) {
-      const basic = Buffer.from(`x-access-token:${auth.token}`).toString('base64');
-      pass['GIT_CONFIG_COUNT'] = '1';
-      pass['GIT_CONFIG_KEY_0'] = `http.${auth.origin}.extraHeader`;
-      pass['GIT_CONFIG_VALUE_0'] = `Authorization: Basic ${basic}`;
-    }
-    return simpleGit({
-      baseDir: this.dir,
-      config: CONFIG,
-      timeout: { block: this.options.timeoutMs ?? 600_000 },
-      // Each of these only lets us narrow git (our -c settings) or pass the user's own settings on.
-      unsafe: {
-        allowUnsafeProtocolOverride: true,
-        allowUnsafeHooksPath: true,
-        allowUnsafeFsMonitor: true,
-        allowUnsafeConfigEnvCount: true,
-        allowUnsafeConfigPaths: globalConfig !== undefined,
-      },
-    }).env(pass);
+    return gitClient(this.dir, this.options, withAuth);
   }
 
   private failure(err: unknown, what: string, hint?: string): CpansecError {
@@ -356,25 +274,5 @@ export class UpstreamCheckout {
         hint: 'check that the token may push there (scope public_repo or repo), or that the branch was not changed meanwhile',
       },
     );
-  }
-}
-
-/** "Name <email>" of the user as git sees it (GIT_COMMITTER_*, then the global user.name/email), or undefined. */
-export async function gitIdentity(env: Record<string, string | undefined> = process.env): Promise<string | undefined> {
-  const pass: Record<string, string> = { GIT_CONFIG_NOSYSTEM: '1' };
-  for (const k of [...PASS_ENV, 'GIT_CONFIG_GLOBAL']) {
-    const v = env[k];
-    if (v !== undefined) pass[k] = v;
-  }
-  try {
-    const ident = await simpleGit({
-      baseDir: '/',
-      unsafe: { allowUnsafeConfigPaths: env['GIT_CONFIG_GLOBAL'] !== undefined },
-    })
-      .env(pass)
-      .raw(['var', 'GIT_COMMITTER_IDENT']);
-    return /^(.*? <[^>]+@[^>]+>)/.exec(ident.trim())?.[1];
-  } catch {
-    return undefined;
   }
 }

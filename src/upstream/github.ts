@@ -13,49 +13,15 @@
  */
 import { Octokit, RequestError } from 'octokit';
 import { CpansecError } from '../errors.js';
+import { githubError, headerOf } from './github-errors.js';
+import { toPull, toRepo } from './github-model.js';
 import type { Redactor } from '../core/upstream/redact.js';
-import type { ErrorCode } from '../errors.js';
+import type { Failure, FailureContext, Headers } from './github-errors.js';
+import type { PullInfo, RepoInfo } from './github-model.js';
+export type { PullInfo, RepoInfo, RateLimit } from './github-model.js';
+import type { RateLimit } from './github-model.js';
 
 export const DEFAULT_GITHUB_API = 'https://api.github.com';
-
-export interface RepoInfo {
-  owner: string;
-  repo: string;
-  fullName: string;
-  htmlUrl: string;
-  cloneUrl: string;
-  defaultBranch: string;
-  archived: boolean;
-  private: boolean;
-  fork: boolean;
-  /** The caller's rights (present when authenticated). */
-  permissions: { admin: boolean; push: boolean; triage: boolean; pull: boolean } | undefined;
-  /** "owner/repo" of the repository this one was forked from. */
-  parent: string | undefined;
-}
-
-export interface PullInfo {
-  number: number;
-  htmlUrl: string;
-  state: 'open' | 'closed';
-  merged: boolean;
-  createdAt: string;
-  mergedAt: string | undefined;
-  closedAt: string | undefined;
-  title: string;
-  body: string;
-  /** The head branch and the owner of the repository it lives in. */
-  headRef: string;
-  headOwner: string | undefined;
-  headSha: string;
-  baseRef: string;
-}
-
-export interface RateLimit {
-  limit: number;
-  remaining: number;
-  reset: Date;
-}
 
 /** Conditional-request memory: URL → ETag and the answer it stands for. */
 export interface EtagStore {
@@ -91,93 +57,6 @@ export interface RequestCounts {
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 let clientSerial = 0;
-
-type Headers = Record<string, string | number | undefined>;
-
-function headerOf(headers: Headers | undefined, name: string): string | undefined {
-  const v = headers?.[name];
-  return v === undefined ? undefined : String(v);
-}
-
-function resetTime(headers: Headers | undefined): Date | undefined {
-  const reset = Number(headerOf(headers, 'x-ratelimit-reset'));
-  if (Number.isFinite(reset) && reset > 0) return new Date(reset * 1000);
-  const after = Number(headerOf(headers, 'retry-after'));
-  if (Number.isFinite(after) && after >= 0) return new Date(Date.now() + after * 1000);
-  return undefined;
-}
-
-function toRepo(data: {
-  name: string;
-  full_name: string;
-  owner: { login: string };
-  html_url: string;
-  clone_url: string;
-  default_branch: string;
-  archived: boolean;
-  private: boolean;
-  fork: boolean;
-  permissions?: { admin: boolean; push: boolean; triage?: boolean; pull: boolean };
-  parent?: { full_name: string };
-}): RepoInfo {
-  return {
-    owner: data.owner.login,
-    repo: data.name,
-    fullName: data.full_name,
-    htmlUrl: data.html_url,
-    cloneUrl: data.clone_url,
-    defaultBranch: data.default_branch,
-    archived: data.archived,
-    private: data.private,
-    fork: data.fork,
-    permissions:
-      data.permissions === undefined
-        ? undefined
-        : {
-            admin: data.permissions.admin,
-            push: data.permissions.push,
-            triage: data.permissions.triage ?? data.permissions.push,
-            pull: data.permissions.pull,
-          },
-    parent: data.parent?.full_name,
-  };
-}
-
-function toPull(data: {
-  number: number;
-  html_url: string;
-  state: string;
-  created_at: string;
-  merged_at: string | null;
-  closed_at: string | null;
-  title: string;
-  body: string | null;
-  head: { ref: string; sha: string; repo: { owner: { login: string } } | null };
-  base: { ref: string };
-  merged?: boolean;
-}): PullInfo {
-  return {
-    number: data.number,
-    htmlUrl: data.html_url,
-    state: data.state === 'open' ? 'open' : 'closed',
-    merged: data.merged === true || data.merged_at !== null,
-    createdAt: data.created_at,
-    mergedAt: data.merged_at ?? undefined,
-    closedAt: data.closed_at ?? undefined,
-    title: data.title,
-    body: data.body ?? '',
-    headRef: data.head.ref,
-    headOwner: data.head.repo?.owner.login,
-    headSha: data.head.sha,
-    baseRef: data.base.ref,
-  };
-}
-
-/** What the caller was doing, for messages and for reading a 404 right. */
-interface Context {
-  what: string;
-  repo?: string;
-}
 
 export class GitHubClient {
   readonly apiUrl: string;
@@ -241,89 +120,27 @@ export class GitHubClient {
     this.options.onWait?.(0, until, why);
   }
 
-  /** Maps an octokit failure to our codes; messages redacted. */
-  private fail(err: unknown, ctx: Context): CpansecError {
-    const redact = this.options.redact;
+  /** Maps an octokit failure to our codes (github-errors.ts); messages redacted. */
+  private fail(err: unknown, ctx: FailureContext): CpansecError {
     if (err instanceof CpansecError) return err;
-    if (!(err instanceof RequestError)) {
-      const e = err as Error;
-      const timedOut = e?.name === 'TimeoutError' || e?.name === 'AbortError';
-      return new CpansecError(
-        'NETWORK',
-        redact(`${ctx.what}: ${timedOut ? 'no answer from GitHub in time' : (e?.message ?? String(err))}`),
-        { hint: 'check the connection (and --github-api / CPANSEC_GITHUB_API)', details: { api: this.apiUrl } },
-      );
-    }
-    const status = err.status;
-    const headers = err.response?.headers as Headers | undefined;
-    const data = err.response?.data as { message?: string } | undefined;
-    const message = redact(typeof data?.message === 'string' ? data.message : err.message);
-    const details: Record<string, unknown> = {
-      status,
-      api: this.apiUrl,
-      ...(ctx.repo ? { repository: ctx.repo } : {}),
-    };
-    const make = (code: ErrorCode, text: string, hint?: string, extra: Record<string, unknown> = {}): CpansecError =>
-      new CpansecError(code, redact(text), {
-        ...(hint ? { hint: redact(hint) } : {}),
-        details: { ...details, ...extra },
-      });
-    if (err.response === undefined || (status === 500 && headers === undefined)) {
-      return make('NETWORK', `${ctx.what}: cannot reach ${this.apiUrl}: ${message}`, 'check the connection and retry');
-    }
-    const limited =
-      headerOf(headers, 'x-ratelimit-remaining') === '0' ||
-      /rate limit/i.test(message) ||
-      (status === 429 && headerOf(headers, 'retry-after') !== undefined);
-    if ((status === 403 || status === 429) && limited) {
-      const reset = resetTime(headers);
-      const at = reset === undefined ? 'later' : `after ${reset.toISOString()}`;
-      return make(
-        'GITHUB_RATE_LIMIT',
-        `${ctx.what}: GitHub's rate limit is reached (${message}); try again ${at}`,
-        `wait until the reset, or allow a longer wait with --max-wait SECONDS${this.options.token === undefined ? '; with a token (GITHUB_TOKEN) the limit is much higher' : ''}`,
-        {
-          ...(reset === undefined ? {} : { resetAt: reset.toISOString() }),
-          remaining: headerOf(headers, 'x-ratelimit-remaining'),
-        },
-      );
-    }
-    if (status === 401) {
-      return make(
-        'GITHUB_AUTH',
-        `${ctx.what}: GitHub refused the token (${message})`,
-        'the token is wrong, expired or revoked: set GITHUB_TOKEN (or GH_TOKEN) to a valid one, or run "gh auth login"',
-      );
-    }
-    if (status === 403 && /archived/i.test(message)) {
-      return make(
-        'UPSTREAM_ARCHIVED',
-        `${ctx.what}: ${ctx.repo ?? 'the repository'} is archived (read-only)`,
-        'send the fix by mail instead: cpansec-patch upstream mail <patch-id>',
-      );
-    }
-    if (status === 403) {
-      const accepted = headerOf(headers, 'x-accepted-oauth-scopes');
-      return make(
-        'GITHUB_SCOPE',
-        `${ctx.what}: the token may not do this (${message})`,
-        `give the token the "public_repo" scope (or "repo"${accepted ? `; GitHub accepts: ${accepted}` : ''}); a fine-grained token needs "Pull requests" and "Contents" read and write`,
-        accepted ? { acceptedScopes: accepted } : {},
-      );
-    }
-    if (status === 404 && ctx.repo !== undefined) {
-      return make(
-        'UPSTREAM_NOT_FOUND',
-        `${ctx.what}: ${ctx.repo} was not found on ${this.apiUrl} (it does not exist, or it is private and the token cannot see it)`,
-        this.options.token === undefined
-          ? 'a private repository needs a token: set GITHUB_TOKEN'
-          : "check the repository name (Upstream-Repository, --upstream) and the token's access",
-      );
-    }
-    return make('GITHUB', `${ctx.what}: GitHub answered ${status}: ${message}`);
+    const failure: Failure =
+      err instanceof RequestError
+        ? {
+            kind: 'http',
+            status: err.status,
+            headers: err.response?.headers as Headers | undefined,
+            message: (err.response?.data as { message?: unknown } | undefined)?.message ?? err.message,
+            answered: err.response !== undefined,
+          }
+        : { kind: 'transport', name: (err as Error)?.name, message: (err as Error)?.message ?? String(err) };
+    return githubError(failure, ctx, {
+      apiUrl: this.apiUrl,
+      authenticated: this.options.token !== undefined,
+      redact: this.options.redact,
+    });
   }
 
-  private async call<T>(ctx: Context, run: () => Promise<T>): Promise<T> {
+  private async call<T>(ctx: FailureContext, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (err) {

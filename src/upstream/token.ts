@@ -7,6 +7,7 @@
  * the tiny reader in core/upstream/gh-hosts.ts. The token itself is never
  * printed: callers hand it to the redactor first thing.
  */
+import { realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { tokenFromGhHosts } from '../core/upstream/gh-hosts.js';
@@ -43,8 +44,10 @@ export async function findGitHubToken(
   const file = ghHostsFile(env);
   let bytes: Uint8Array;
   try {
-    bytes = await readFileLimited(file, MAX_HOSTS_FILE, 'GitHub CLI hosts file');
+    // The user's own configuration: a dotfiles manager may have linked it, so the link is followed.
+    bytes = await readFileLimited(await realpath(file), MAX_HOSTS_FILE, 'GitHub CLI hosts file');
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     if (err instanceof CpansecError && err.code === 'FILE_NOT_FOUND') return undefined;
     throw err;
   }
