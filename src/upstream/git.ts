@@ -50,12 +50,22 @@ export class UpstreamCheckout {
   private failure(err: unknown, what: string, hint?: string): CpansecError {
     const r = this.options.redact;
     const msg = err instanceof Error ? err.message : String(err);
-    const network =
-      /could not read from remote|unable to access|could not resolve|connection|timed out|authentication failed|403|401/i.test(
-        msg,
-      );
-    return new CpansecError(network ? 'NETWORK' : 'TOOL_FAILED', r(`git: ${what}: ${msg.trim()}`), {
-      ...(hint === undefined ? {} : { hint: r(hint) }),
+    // What the git server said decides the code: credentials refused, permission refused, or no answer.
+    const [code, why] = /\b401\b|authentication failed|could not read username|terminal prompts disabled/i.test(msg)
+      ? ([
+          'GITHUB_AUTH',
+          'the git server refused the credentials: check the token (GITHUB_TOKEN, GH_TOKEN, gh auth login)',
+        ] as const)
+      : /\b403\b|permission to .* denied|write access .* not granted/i.test(msg)
+        ? ([
+            'GITHUB_SCOPE',
+            'the token may not push there: it needs the public_repo scope (classic) or Contents write access (fine-grained)',
+          ] as const)
+        : /could not read from remote|unable to access|could not resolve|connection|timed out/i.test(msg)
+          ? (['NETWORK', hint] as const)
+          : (['TOOL_FAILED', hint] as const);
+    return new CpansecError(code, r(`git: ${what}: ${msg.trim()}`), {
+      ...(why === undefined ? {} : { hint: r(why) }),
       details: { step: what },
     });
   }

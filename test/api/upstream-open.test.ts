@@ -238,3 +238,15 @@ describe.skipIf(!hasShared('corpus', 'HTTP-Daemon-6.16'))('upstreamOpen refusals
     ).rejects.toMatchObject({ code: 'NETWORK' });
   });
 });
+
+describe.skipIf(!hasShared('corpus', 'HTTP-Daemon-6.16'))('upstreamOpen and the git server', () => {
+  it('a push the git server refuses (the token is not accepted there): GITHUB_AUTH, no pull request', async () => {
+    const world = await makeUpstreamWorld();
+    world.git.tokens.clear();
+    world.git.tokens.add('ghp_SomeOtherTokenSomeOtherToken0123456');
+    const err = await upstreamOpen({ ...world.api, patch: PATCH_ID }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'GITHUB_AUTH', details: { step: `push cpansec/${PATCH_ID}` } });
+    expect(JSON.stringify(err) + String((err as Error).message)).not.toContain(TOKEN);
+    expect(world.gh.pulls).toHaveLength(0);
+  });
+});

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { PROJECT_ROOT, hasShared } from '../helpers/shared.js';
 import { tempDir } from '../helpers/tmp.js';
 import { PATCH_ID, TOKEN, makeUpstreamWorld } from '../helpers/upstream-world.js';
@@ -33,6 +33,17 @@ function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
     });
   });
 }
+
+describe('cpansec-patch upstream --help', () => {
+  for (const sub of ['open', 'status', 'mail']) {
+    it(`upstream ${sub} --help shows examples and --json`, () => {
+      const run = runCli(['upstream', sub, '--help']);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('Examples:');
+      expect(run.stdout).toContain('--json');
+    });
+  }
+});
 
 describe.skipIf(!hasShared('corpus', 'HTTP-Daemon-6.16'))('cpansec-patch upstream', () => {
   it('open --dry-run prints the branch, commit message, diff summary, PR title and body, and target; changes nothing', async () => {
