@@ -4,7 +4,7 @@
  * with an SSH key checked by `git verify-commit`, and updating an open pull
  * request when the default branch moved on.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,7 +59,11 @@ describe.skipIf(!HAVE)('upstreamOpen under rate limits', () => {
   });
 });
 
-describe.skipIf(!HAVE)('upstreamOpen and commit signing', () => {
+const HAVE_SSH_KEYGEN = spawnSync('ssh-keygen', ['-?']).error === undefined;
+if (!HAVE_SSH_KEYGEN)
+  console.warn('skipping the SSH commit signing test: ssh-keygen (openssh-client) is not installed');
+
+describe.skipIf(!HAVE || !HAVE_SSH_KEYGEN)('upstreamOpen and commit signing', () => {
   it('signs the commit when git is configured to sign with an SSH key; git verify-commit accepts it', async () => {
     const world = await makeUpstreamWorld();
     const keys = tempDir('cpansec-ssh-');
