@@ -74,7 +74,8 @@ export interface UpstreamOpenResult {
   tracking: TrackingResult | null;
   dryRun: boolean;
   requests: number;
-  token: string | null;
+  /** Where the token came from (GITHUB_TOKEN, gh hosts.yml …), never the token; null without one. */
+  tokenSource: string | null;
 }
 
 /**
@@ -146,7 +147,7 @@ async function openWith(options: UpstreamOpenOptions, gh: GitHubSetup): Promise<
     },
     branch,
     dryRun,
-    token: gh.tokenSource ?? null,
+    tokenSource: gh.tokenSource ?? null,
   };
   const requests = (): number => client.counts.sent;
 

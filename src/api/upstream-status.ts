@@ -179,7 +179,8 @@ async function statusOf(
   const forwarded = meta.forwarded;
   const base = { patchId: patch.patchId, distribution: patch.distribution, forwarded };
   const pr = parsePullRequestUrl(forwarded ?? '', gh.hosts);
-  let state: UpstreamState = forwarded === undefined || forwarded === 'no' ? 'not-forwarded' : 'forwarded';
+  let state: UpstreamState =
+    forwarded === undefined || forwarded === 'no' || forwarded === 'not-needed' ? 'not-forwarded' : 'forwarded';
   const proposed: FieldEdit[] = [];
   let pullRequest: PatchUpstreamStatus['pullRequest'];
   if (pr !== undefined) {
