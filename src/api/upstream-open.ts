@@ -324,6 +324,11 @@ async function pushAndOpen(ctx: Ctx): Promise<UpstreamOpenResult> {
     progress(`opening a pull request on ${upstream.fullName}`);
     pull = await client.createPull(upstream.owner, upstream.repo, { ...pr, head, base: upstream.defaultBranch });
     outcome = 'opened';
+    if (labels.length > 0 && !upstream.permissions?.triage) {
+      options.onNote?.(
+        gh.redact(`labels not added (${labels.join(', ')}): the token may not label on ${upstream.fullName}`),
+      );
+    }
     if (labels.length > 0 && upstream.permissions?.triage) {
       added = await client.addLabels(upstream.owner, upstream.repo, pull.number, labels).catch((err: unknown) => {
         options.onWarning?.(gh.redact(`labels not added: ${(err as Error).message}`));
