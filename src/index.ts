@@ -66,6 +66,14 @@ export { patchInfo } from './api/info.js';
 export type { InfoOptions, InfoResult } from './api/info.js';
 export { readConfig } from './api/config.js';
 export type { CpansecConfig } from './api/config.js';
+// Forwarding fixes upstream.
+export { upstreamOpen } from './api/upstream-open.js';
+export type { UpstreamOpenOptions, UpstreamOpenResult } from './api/upstream-open.js';
+export { upstreamStatus } from './api/upstream-status.js';
+export type { UpstreamStatusOptions, UpstreamStatusResult } from './api/upstream-status.js';
+export { upstreamMail } from './api/upstream-mail.js';
+export type { UpstreamMailOptions, UpstreamMailResult } from './api/upstream-mail.js';
+export { repoEditPatch } from './api/repo-author.js';
 // The repository read API (what apply/status use to choose verified patches).
 export { openRepository, EMBEDDED_REPOSITORY } from './repo/index.js';
 export type { OpenRepositoryOptions, Repository, PatchEntry, VerifiedPatch } from './repo/index.js';

@@ -11,6 +11,7 @@ import { benchPull, benchRepoVerify } from './repo.js';
 import { benchCorpusTarballs, benchMemory } from './tarball.js';
 import { benchTreeApply, benchTreeScan } from './tree.js';
 import { benchTreeFaults } from './tree-faults.js';
+import { benchUpstreamStatus } from './upstream.js';
 import { sharedPath } from '../helpers/shared.js';
 
 const BENCHES: Record<
@@ -31,6 +32,10 @@ const BENCHES: Record<
   'tarball-memory': { title: 'apply: peak memory on synthetic tarballs', run: () => benchMemory() },
   'tree-scan': { title: 'scan + status over 2,000 installed dists', run: () => benchTreeScan() },
   'tree-apply': { title: 'apply --tree of a 10-file patch set', run: () => benchTreeApply() },
+  'upstream-status': {
+    title: 'upstream status --all over 500 tracked pull requests',
+    run: () => benchUpstreamStatus(),
+  },
 };
 
 /** Long stress runs: only when named (`npm run bench -- tree-faults`). */
