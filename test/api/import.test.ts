@@ -48,9 +48,7 @@ describe.skipIf(!PUBLISHED)("importPatches on CPANSec's published patches", () =
       })
     : { patches: [], sequences: [] };
 
-  async function run(
-    recount: boolean,
-  ): Promise<{
+  async function run(recount: boolean): Promise<{
     repo: string;
     result: ImportResult;
     publisherKey: Awaited<ReturnType<typeof makeRepo>>['publisherKey'];
