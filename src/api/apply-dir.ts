@@ -3,10 +3,8 @@
  * directory. Every file of the patch changes, or none: the plan is computed
  * in memory first, then written with temp files + rename, rolled back on error.
  */
-import { binaryToBytes } from '../core/bytes.js';
 import { commitChanges } from '../files/atomic.js';
-import { modeFor, planInDir, refusal } from './dir-plan.js';
-import type { FileChange } from '../files/atomic.js';
+import { planInDir, refusal, toFileChanges } from './dir-plan.js';
 import type { DirPatchOptions, DirPatchReport } from './dir-plan.js';
 
 export interface ApplyDirOptions extends DirPatchOptions {
@@ -26,16 +24,6 @@ export async function applyPatchToDir(options: ApplyDirOptions): Promise<ApplyDi
   const dryRun = options.dryRun ?? false;
   if (report.outcome === 'fail') throw refusal(report);
   if (report.outcome === 'already-applied' || dryRun) return { ...report, written: false, dryRun };
-  const changes: FileChange[] = [...plan.changes].map(([path, entry]) => {
-    const old = originals.get(path);
-    const mode = entry === null ? undefined : modeFor(entry.mode, old?.mode);
-    return {
-      path,
-      content: entry === null ? null : binaryToBytes(entry.content),
-      original: old?.bytes ?? null,
-      ...(mode === undefined ? {} : { mode }),
-    };
-  });
-  await commitChanges(options.dir, changes);
+  await commitChanges(options.dir, toFileChanges(plan.changes, originals));
   return { ...report, written: true, dryRun };
 }

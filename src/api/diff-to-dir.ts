@@ -7,16 +7,15 @@
  * dist.ini, an author-only test of the upstream repository) are left out,
  * and named in the result, when they are all that fails.
  */
-import { binaryToBytes, bytesToBinary } from '../core/bytes.js';
+import { bytesToBinary } from '../core/bytes.js';
 import { resolveLimits } from '../core/limits.js';
 import { candidatePaths, planPatch } from '../core/patch/apply.js';
 import { commitChanges } from '../files/atomic.js';
 import { readFilesInside } from '../files/tree.js';
-import { gitModeOf, modeFor } from './dir-plan.js';
+import { gitModeOf, toFileChanges } from './dir-plan.js';
 import type { Limits } from '../core/limits.js';
 import type { FileEntry, FileReport, PatchOutcome } from '../core/patch/apply.js';
 import type { Diff } from '../core/patch/model.js';
-import type { FileChange } from '../files/atomic.js';
 
 export interface DiffToDirResult {
   outcome: PatchOutcome;
@@ -64,16 +63,6 @@ export async function applyDiffToDir(
   if (result.outcome === 'fail' || result.outcome === 'already-applied' || options.dryRun === true) {
     return { ...base, written: false };
   }
-  const changes: FileChange[] = [...result.changes].map(([path, entry]) => {
-    const old = originals.get(path);
-    const mode = entry === null ? undefined : modeFor(entry.mode, old?.mode);
-    return {
-      path,
-      content: entry === null ? null : binaryToBytes(entry.content),
-      original: old?.bytes ?? null,
-      ...(mode === undefined ? {} : { mode }),
-    };
-  });
-  await commitChanges(dir, changes);
+  await commitChanges(dir, toFileChanges(result.changes, originals));
   return { ...base, written: true };
 }

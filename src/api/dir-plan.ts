@@ -3,7 +3,7 @@
  * names, run the pure engine, and turn a refusal into a specific error. Shared
  * by `check` (stops here) and `apply --dir` (writes the plan).
  */
-import { bytesToBinary } from '../core/bytes.js';
+import { binaryToBytes, bytesToBinary } from '../core/bytes.js';
 import { resolveLimits } from '../core/limits.js';
 import { candidatePaths, planPatch } from '../core/patch/apply.js';
 import { CpansecError } from '../errors.js';
@@ -13,6 +13,7 @@ import type { Limits } from '../core/limits.js';
 import type { FileEntry, FileReport, PatchOutcome, PatchPlan } from '../core/patch/apply.js';
 import type { ErrorCode } from '../errors.js';
 import type { TreeFile } from '../files/tree.js';
+import type { FileChange } from '../files/atomic.js';
 
 export interface DirPatchOptions {
   /** Path of the patch file. */
@@ -51,10 +52,13 @@ export function gitModeOf(mode: number): string {
   return mode & EXEC ? '100755' : '100644';
 }
 
-/** Turns a failed plan into the most specific error, carrying the full report. */
-export function refusal(report: DirPatchReport): CpansecError {
-  // The failed files' own reasons pick the code; "hunks-failed" in failReasons may only echo them.
-  const failed = report.files.filter((f) => f.status === 'failed');
+/**
+ * The most specific error code for a failed plan and one line per failed file. The failed files'
+ * own reasons pick the code; "hunks-failed" in failReasons may only echo them. Shared by every
+ * mode that plans patches (directories, tarballs).
+ */
+export function describeFailure(files: readonly FileReport[]): { code: ErrorCode; lines: string[] } {
+  const failed = files.filter((f) => f.status === 'failed');
   const reasons = new Set<string>(failed.map((f) => f.reason ?? 'hunks-failed'));
   const only = (r: string): boolean => reasons.size === 1 && reasons.has(r);
   const code: ErrorCode = reasons.has('reversed-or-already-applied')
@@ -68,6 +72,12 @@ export function refusal(report: DirPatchReport): CpansecError {
     const hunks = f.hunks.filter((h) => h.status === 'failed').map((h) => `hunk #${h.hunk} failed at line ${h.line}`);
     return `${f.path}: ${hunks.length > 0 ? hunks.join(', ') : (f.message ?? f.reason ?? 'failed')}`;
   });
+  return { code, lines };
+}
+
+/** Turns a failed plan into the most specific error, carrying the full report. */
+export function refusal(report: DirPatchReport): CpansecError {
+  const { code, lines } = describeFailure(report.files);
   const hint =
     code === 'PATCH_REVERSED'
       ? 'the patch looks already applied to some files (their reverse applies); use --reverse to undo it'
@@ -115,6 +125,20 @@ export async function planInDir(options: DirPatchOptions): Promise<DirPlan> {
     failReasons: plan.failReasons,
   };
   return { report, plan, originals };
+}
+
+/** A plan's changes as file writes for commitChanges, with the originals for rollback and modes kept. */
+export function toFileChanges(changes: PatchPlan['changes'], originals: ReadonlyMap<string, TreeFile>): FileChange[] {
+  return [...changes].map(([path, entry]) => {
+    const old = originals.get(path);
+    const mode = entry === null ? undefined : modeFor(entry.mode, old?.mode);
+    return {
+      path,
+      content: entry === null ? null : binaryToBytes(entry.content),
+      original: old?.bytes ?? null,
+      ...(mode === undefined ? {} : { mode }),
+    };
+  });
 }
 
 /** New permission bits: keep the old ones, adjusting the executable bits to a git mode. */

@@ -12,10 +12,9 @@ import { readMetaJsonIdentity, readMetaYmlIdentity } from '../core/dist/meta.js'
 import { candidatePaths, planPatch } from '../core/patch/apply.js';
 import { foldName } from '../core/tar/archive-index.js';
 import { CpansecError, inContext } from '../errors.js';
-import { gitModeOf, modeFor } from './dir-plan.js';
+import { describeFailure, gitModeOf, modeFor } from './dir-plan.js';
 import type { Limits } from '../core/limits.js';
 import type { FileEntry, FileReport, PatchOutcome } from '../core/patch/apply.js';
-import type { ErrorCode } from '../errors.js';
 import type { CreatedEntry, ModifiedEntry } from '../tarball/rewrite.js';
 import type { ScanResult } from '../tarball/scan.js';
 import type { SelectedPatch } from './patch-source.js';
@@ -110,20 +109,7 @@ function conflict(
   failReasons: string[],
   runs: PatchRunReport[],
 ): CpansecError {
-  const failed = files.filter((f) => f.status === 'failed');
-  const reasons = new Set<string>(failed.map((f) => f.reason ?? 'hunks-failed'));
-  const only = (r: string): boolean => reasons.size === 1 && reasons.has(r);
-  const code: ErrorCode = reasons.has('reversed-or-already-applied')
-    ? 'PATCH_REVERSED'
-    : only('file-not-found')
-      ? 'FILE_NOT_FOUND'
-      : only('file-already-exists')
-        ? 'FILE_EXISTS'
-        : 'PATCH_CONFLICT';
-  const lines = failed.map((f) => {
-    const hunks = f.hunks.filter((h) => h.status === 'failed').map((h) => `hunk #${h.hunk} failed at line ${h.line}`);
-    return `${f.path}: ${hunks.length > 0 ? hunks.join(', ') : (f.message ?? f.reason ?? 'failed')}`;
-  });
+  const { code, lines } = describeFailure(files);
   return new CpansecError(code, `${patch.id} does not apply:\n  ${lines.join('\n  ') || failReasons.join(', ')}`, {
     hint:
       code === 'PATCH_REVERSED'
