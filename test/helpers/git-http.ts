@@ -8,8 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { onTestFinished } from 'vitest';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 export interface GitHttpServer {
   /** Base URL, ending in "/": repositories are `${url}<path below the root>`. */
@@ -34,7 +33,6 @@ export async function serveGitHttp(
   options: { tokens?: Iterable<string> } = {},
 ): Promise<GitHttpServer> {
   const state: GitHttpServer = { url: '', root: projectRoot, log: [], tokens: new Set(options.tokens ?? []) };
-  const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const service = url.searchParams.get('service') ?? url.pathname.split('/').pop() ?? '';
@@ -92,18 +90,6 @@ export async function serveGitHttp(
     });
     child.stdout.on('end', () => res.end());
   });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  state.url = `${(await listenOnLoopback(server)).origin}/`;
   return state;
 }

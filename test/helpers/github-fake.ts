@@ -19,11 +19,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { onTestFinished } from 'vitest';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import type { components } from '@octokit/openapi-types';
 import type { GitHttpServer } from './git-http.js';
+import { listenOnLoopback } from './loopback.js';
 
 type Schemas = components['schemas'];
 type FullRepository = Schemas['full-repository'];
@@ -187,7 +186,6 @@ export async function startFakeGitHub(
   git: Pick<GitHttpServer, 'url' | 'root'>,
   options: { autoClose?: boolean } = {},
 ): Promise<FakeGitHub> {
-  const sockets = new Set<Socket>();
   let pullSerial = 0;
   const state: FakeGitHub = {
     url: '',
@@ -689,17 +687,8 @@ export async function startFakeGitHub(
     error(404, 'Not Found');
   }
 
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.close = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    });
-  if (options.autoClose !== false) onTestFinished(() => state.close());
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listening = await listenOnLoopback(server, { autoClose: options.autoClose !== false });
+  state.close = listening.close;
+  state.url = listening.origin;
   return state;
 }

@@ -11,9 +11,8 @@ import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFile
 import { createServer } from 'node:http';
 import { dirname, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { onTestFinished } from 'vitest';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 export interface MirrorDist {
   /** authors/id path, e.g. O/OA/OALDERS/HTTP-Daemon-6.16.tar.gz */
@@ -100,7 +99,6 @@ export interface MirrorServer {
 /** Serves `root` on 127.0.0.1; closed when the test ends. */
 export async function serveMirror(root: string): Promise<MirrorServer> {
   const state: MirrorServer = { url: '', root, log: [], override: undefined };
-  const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const send = (status: number, body?: Buffer, headers: Record<string, string> = {}): void => {
@@ -126,20 +124,6 @@ export async function serveMirror(root: string): Promise<MirrorServer> {
     if (since !== undefined && Date.parse(since) >= Date.parse(lastModified)) return send(304);
     send(200, readFileSync(file), { 'content-type': 'application/octet-stream', 'last-modified': lastModified });
   });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no address');
-  state.url = `http://127.0.0.1:${address.port}/`;
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
+  state.url = `${(await listenOnLoopback(server)).origin}/`;
   return state;
 }

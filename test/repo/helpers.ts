@@ -8,7 +8,6 @@
 import { createServer } from 'node:http';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { onTestFinished } from 'vitest';
 import { generateKeyPair } from '../../src/sign/key-format.js';
 import { addPatch, initRepository, loadRepoState, publishRepository, repoSigner } from '../../src/repo/index.js';
 import { signEnvelope } from '../../src/repo/keys.js';
@@ -16,7 +15,6 @@ import { formatMetadata, sha256Hex } from '../../src/repo/tuf-model.js';
 import { seededRandom } from '../helpers/minisign.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import type { SecretKey } from '../../src/sign/key-format.js';
 import type { RepoSigner } from '../../src/repo/index.js';
 
@@ -39,6 +37,7 @@ export { patchText } from './patch-text.js';
 
 /** Writes a patch file named after its id into a fresh folder; returns its path. */
 import { patchText } from './patch-text.js';
+import { listenOnLoopback } from '../helpers/loopback.js';
 
 export function writePatch(dist: string, id: string, n: number, affected?: string): string {
   const dir = tempDir('cpansec-patch-src-');
@@ -107,22 +106,7 @@ export async function serve(dir: string): Promise<TestServer> {
       res.writeHead(404).end('not found');
     }
   });
-  const sockets = new Set<Socket>();
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no address');
-  state.url = `http://127.0.0.1:${address.port}/`;
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
+  state.url = `${(await listenOnLoopback(server)).origin}/`;
   return state;
 }
 
