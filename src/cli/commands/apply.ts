@@ -59,7 +59,7 @@ export function defineApply(program: Command, run: Runner): void {
       program
         .command('apply')
         .description(
-          'patch a distribution tarball (file, URL or Dist::Name) with verified patches, or a directory with --dir',
+          'patch a distribution tarball (file, URL or Dist::Name) with verified patches; an installed tree with --tree; a directory with --dir',
         )
         .argument(
           '[input]',
