@@ -1,15 +1,40 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
-// Every leaf command; groups (key, repo) are listed by their first word.
-const COMMANDS = ['show', 'check', 'apply', 'key generate', 'key show', 'sign', 'verify'];
-const TOP = [...new Set(COMMANDS.map((c) => c.split(' ')[0] as string))];
+/** The command names a --help text lists under "Commands:" (commander's own `help` left out). */
+function listedCommands(help: string): string[] {
+  const section = help.split(/^Commands:$/m)[1]?.split(/^\S/m)[0] ?? '';
+  return [...section.matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1] as string).filter((c) => c !== 'help');
+}
+
+// Every leaf command, discovered from the CLI itself so a new command cannot ship without examples.
+const TOP = listedCommands(runCli(['--help']).stdout);
+const COMMANDS = TOP.flatMap((c) => {
+  const subs = listedCommands(runCli([c, '--help']).stdout);
+  return subs.length > 0 ? subs.map((s) => `${c} ${s}`) : [c];
+});
 
 describe('cpansec-patch --help', () => {
   it('lists every command and the exit codes', () => {
     const run = runCli(['--help']);
     expect(run.code).toBe(0);
-    for (const c of TOP) expect(run.stdout).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
+    for (const c of [
+      'show',
+      'check',
+      'apply',
+      'key',
+      'sign',
+      'verify',
+      'repo',
+      'pull',
+      'scan',
+      'status',
+      'upstream',
+      'new',
+    ]) {
+      expect(TOP).toContain(c);
+    }
+    expect(COMMANDS.length).toBeGreaterThan(25);
     expect(run.stdout).toContain('Exit codes');
   });
 
