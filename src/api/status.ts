@@ -6,6 +6,8 @@
  * nothing, so it works on read-only trees too.
  */
 import { resolveLimits } from '../core/limits.js';
+import { diffstat } from '../core/patch/diffstat.js';
+import { classifyDistPath } from '../core/tree/path-map.js';
 import { fileCondition } from '../core/tree/state.js';
 import { scanLayout } from '../tree/discover.js';
 import { hashTreeFile } from '../tree/files.js';
@@ -56,6 +58,24 @@ export interface AvailablePatch {
   dist: string;
   version: string;
   location: string;
+  /**
+   * True when the patch changes compiled code (XS/C) or build-time generators: `apply --tree`
+   * refuses it, the fix needs the tarball route and a reinstall.
+   */
+  needsRebuild: boolean;
+}
+
+/** Whether a verified patch touches files that only a rebuild can change (see core/tree/path-map.ts). */
+async function needsRebuild(repo: TreePatchSource, patchId: string, cache: Map<string, boolean>): Promise<boolean> {
+  const known = cache.get(patchId);
+  if (known !== undefined) return known;
+  const patch = await repo.load(patchId);
+  const rebuild = diffstat(patch.file.diff).files.some((f) => {
+    const kind = classifyDistPath(f.path);
+    return kind === 'compiled' || kind === 'generator';
+  });
+  cache.set(patchId, rebuild);
+  return rebuild;
 }
 
 export interface TreeStatus {
@@ -129,11 +149,18 @@ async function statusOfLayout(
   const available: AvailablePatch[] = [];
   if (repo) {
     const done = new Set(state.applied.map((a) => `${a.patchId}\u0000${a.location}`));
+    const rebuild = new Map<string, boolean>();
     for (const d of dists) {
       if (d.version === undefined) continue;
       for (const id of repo.forDistribution(d.dist, d.version)) {
-        if (!done.has(`${id}\u0000${d.location}`))
-          available.push({ patchId: id, dist: d.dist, version: d.version, location: d.location });
+        if (done.has(`${id}\u0000${d.location}`)) continue;
+        available.push({
+          patchId: id,
+          dist: d.dist,
+          version: d.version,
+          location: d.location,
+          needsRebuild: await needsRebuild(repo, id, rebuild),
+        });
       }
     }
   }

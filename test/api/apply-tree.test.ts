@@ -14,6 +14,7 @@ import { PROJECT_ROOT } from '../helpers/shared.js';
 import { tempDir } from '../helpers/tmp.js';
 import { sha256, snapshot, writeTree } from '../helpers/tree.js';
 import type { TreePatch, TreePatchSource } from '../../src/api/tree-patches.js';
+import { parsePatchFile } from '../../src/core/patch/patch-file.js';
 
 const MINISIGN = join(PROJECT_ROOT, 'test', 'fixtures', 'minisign');
 const KEY = join(MINISIGN, 'test-only.pub');
@@ -301,8 +302,21 @@ describe('patches from a repository', () => {
     const repo = fakeRepo([{ ...patch, source: 'repository' }]);
     const s1 = await statusOfTrees({ trees: [root], repository: repo });
     expect(s1.trees[0]?.available).toEqual([
-      { patchId: 'Acme-Demo-CVE-2099-0001', dist: 'Acme-Demo', version: '1.00', location: 'lib/perl5' },
+      {
+        patchId: 'Acme-Demo-CVE-2099-0001',
+        dist: 'Acme-Demo',
+        version: '1.00',
+        location: 'lib/perl5',
+        needsRebuild: false,
+      },
     ]);
+    // The same patch touching XS code is still listed, but marked: apply --tree would refuse it.
+    const xsFile = parsePatchFile(new TextEncoder().encode('--- a/Demo.xs\n+++ b/Demo.xs\n@@ -1 +1 @@\n-a\n+b\n'));
+    const xs = await statusOfTrees({
+      trees: [root],
+      repository: fakeRepo([{ ...patch, file: xsFile, source: 'repository' }]),
+    });
+    expect(xs.trees[0]?.available[0]?.needsRebuild).toBe(true);
     const r = await applyPatchesToTree({ tree: root, repository: repo, waitMs: 0 });
     expect(r.patches[0]?.installs[0]?.outcome).toBe('applied');
     const s2 = await statusOfTrees({ trees: [root], repository: fakeRepo([], ['Acme-Demo-CVE-2099-0001']) });

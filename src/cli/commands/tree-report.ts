@@ -127,7 +127,9 @@ export function renderStatus(r: StatusResult, ui: Ui): string {
       for (const f of a.files) if (f.condition !== 'applied') lines.push(`      ${f.path}: ${f.condition}`);
     }
     for (const v of t.available)
-      lines.push(`  ${s.cyan('available')}  ${v.patchId}  ${v.dist} ${v.version} at ${v.location}`);
+      lines.push(
+        `  ${s.cyan('available')}  ${v.patchId}  ${v.dist} ${v.version} at ${v.location}${v.needsRebuild ? s.dim(' (compiled code: patch the tarball and reinstall)') : ''}`,
+      );
   }
   return `${lines.join('\n')}\n`;
 }
