@@ -5,7 +5,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { generateKeyPair } from '../../src/sign/key-format.js';
 import { runCli } from '../helpers/cli.js';
+import { seededRandom } from '../helpers/minisign.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
 import { tempDir } from '../helpers/tmp.js';
 import { runApply } from '../helpers/tree-faults.js';
@@ -90,10 +92,14 @@ describe('status, revert and recover after an apply', () => {
   });
 });
 
-describe('with a real repository (repo init/add/publish/revoke, test-only key)', () => {
-  it('status lists the patch as available, apply without --patch applies it, a revocation shows in status', () => {
+describe('with a real repository (repo init/add/publish/revoke, a test key)', () => {
+  it('status lists the patch as available, apply without --patch applies it, a revocation shows in status', async () => {
     const work = tempDir();
-    const key = join(PROJECT_ROOT, 'test', 'fixtures', 'minisign', 'test-only.key');
+    // Any secret key will do (root and publisher): ours, from a fixed seed, unencrypted.
+    const pair = await generateKeyPair(seededRandom('tree-commands repo'));
+    const key = join(work, 'test.key');
+    writeFileSync(key, pair.secretKeyFile);
+    const keyId = pair.publicKey.keyIdHex;
     const repo = join(work, 'repo');
     const cli = (args: string[]): void => {
       const r = runCli(args);
@@ -121,14 +127,15 @@ describe('with a real repository (repo init/add/publish/revoke, test-only key)',
     const applied = runApply(['--tree', root, ...source], {});
     expect(applied.json?.result).toMatchObject({
       written: true,
-      patches: [{ source: 'repository', signedBy: 'A8C9836BB81FD0D5', installs: [{ outcome: 'applied' }] }],
+      patches: [{ source: 'repository', signedBy: keyId, installs: [{ outcome: 'applied' }] }],
     });
 
     // A --patch file with no --key is checked against that repository's publisher keys.
+    cli(['sign', patch, '--key', key, '-q']);
     const other = tree();
-    const named = runApply(['--tree', other, '--patch', SIGNED, ...source], {});
-    expect(named.json?.result).toMatchObject({ patches: [{ source: 'file', signedBy: 'A8C9836BB81FD0D5' }] });
-    const embedded = runApply(['--tree', tree(), '--patch', SIGNED], {});
+    const named = runApply(['--tree', other, '--patch', patch, ...source], {});
+    expect(named.json?.result).toMatchObject({ patches: [{ source: 'file', signedBy: keyId }] });
+    const embedded = runApply(['--tree', tree(), '--patch', patch], {});
     expect(embedded.json?.error?.code).toBe('KEY_UNTRUSTED');
 
     cli(['repo', 'revoke', 'Acme-Demo-CVE-2099-0001', '--repo', repo, '--reason', 'test revocation', '-q']);

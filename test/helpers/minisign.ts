@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { PROJECT_ROOT } from './shared.js';
 
+/** Committed public vectors made by minisign (PROVENANCE.md there): public keys, signatures, what they sign. */
 export const MINISIGN_FIXTURES = join(PROJECT_ROOT, 'test', 'fixtures', 'minisign');
 
 let available: boolean | undefined;

@@ -15,12 +15,14 @@ import {
   publicKeyBase64,
   unlockSecretKey,
 } from '../../src/sign/key-format.js';
-import { MINISIGN_FIXTURES, seededRandom, unhex } from '../helpers/minisign.js';
+import { minisignFixtures } from '../helpers/minisign-fixtures.js';
+import { MINISIGN_FIXTURES, hasMinisign, seededRandom, unhex } from '../helpers/minisign.js';
 import { T8 } from './strictness-vectors.js';
 
-const fixture = (name: string): string => readFileSync(join(MINISIGN_FIXTURES, name), 'utf8');
-const PUB = fixture('test-only.pub');
-const KEY = fixture('test-only.key');
+/** A public key made by minisign (committed; its secret half is not kept). */
+const PUB = readFileSync(join(MINISIGN_FIXTURES, 'test-only.pub'), 'utf8');
+/** Some secret key file, where any will do: ours, from a fixed seed. */
+const SOME_KEY = (await generateKeyPair(seededRandom('key-format'))).secretKeyFile;
 /** Low scrypt limits (N = 1024): fast in tests; real keys use minisign's defaults. */
 const FAST = { opslimit: 32768, memlimit: 1 << 20 };
 
@@ -74,7 +76,7 @@ describe('parsePublicKey', () => {
       ['an ESC in the comment', PUB.replace('public key', 'public\u001b[2Jkey')],
       ['a comment line over 1023 bytes', `untrusted comment: ${'x'.repeat(1004)}\n${line2}\n`],
       ['base64 with a character removed', PUB.replace(line2, line2.slice(1))],
-      ['base64 of a secret key', KEY],
+      ['base64 of a secret key', SOME_KEY],
       ['a non-alphabet character', PUB.replace(line2, `${line2.slice(0, -1)}!`)],
       ['another signature algorithm', editStruct(PUB, (s) => (s[1] = 0x44))],
       ['a small-order key', editStruct(PUB, (s) => s.set(T8.toBytes(), 10))],
@@ -97,20 +99,26 @@ describe('parsePublicKeyBase64', () => {
   });
 });
 
-describe('parseSecretKeyFile and unlockSecretKey', () => {
+describe.skipIf(!hasMinisign())('parseSecretKeyFile and unlockSecretKey (a key made by minisign -G -W now)', () => {
+  /** The secret key file minisign made for this run (test/helpers/minisign.ts). */
+  const KEY = (): string => readFileSync(minisignFixtures().key, 'utf8');
+
   it('reads an unencrypted minisign key (-W) whose checksum is all zero', async () => {
-    const file = parseSecretKeyFile(KEY);
+    const made = minisignFixtures();
+    const file = parseSecretKeyFile(KEY());
     expect(file).toMatchObject({ encrypted: false, kdf: undefined });
     expect(file.comment).toContain('TEST KEY ONLY');
     expect(file.sealed.subarray(72).every((b) => b === 0)).toBe(true);
     const key = await unlockSecretKey(file, undefined);
-    expect(key.keyIdHex).toBe('A8C9836BB81FD0D5');
-    expect(key.key).toEqual(parsePublicKey(PUB).key);
+    const pub = parsePublicKey(readFileSync(made.pub));
+    expect(pub.keyIdHex).toBe(made.keyId);
+    expect(key.keyIdHex).toBe(made.keyId);
+    expect(key.key).toEqual(pub.key);
     expect(ed25519PublicKey(key.seed)).toEqual(key.key);
   });
 
   it('ignores a password for an unencrypted key', async () => {
-    expect((await unlockSecretKey(parseSecretKeyFile(KEY), 'anything')).keyIdHex).toBe('A8C9836BB81FD0D5');
+    expect((await unlockSecretKey(parseSecretKeyFile(KEY()), 'anything')).keyIdHex).toBe(minisignFixtures().keyId);
   });
 
   describe('when the file is damaged', () => {
@@ -119,21 +127,21 @@ describe('parseSecretKeyFile and unlockSecretKey', () => {
       ['key derivation other than Sc or none', (s: Uint8Array) => s.set([0x41, 0x72], 2)],
       ['signature algorithm other than Ed', (s: Uint8Array) => (s[1] = 0x44)],
     ])('throws KEY_INVALID at parse time for a %s', (_what, edit) => {
-      expect(() => parseSecretKeyFile(editStruct(KEY, edit))).toThrowCode('KEY_INVALID');
+      expect(() => parseSecretKeyFile(editStruct(KEY(), edit))).toThrowCode('KEY_INVALID');
     });
 
     it('throws KEY_INVALID when a non-zero checksum does not match', async () => {
-      const file = parseSecretKeyFile(editStruct(KEY, (s) => (s[130] = 1)));
+      const file = parseSecretKeyFile(editStruct(KEY(), (s) => (s[130] = 1)));
       await expect(unlockSecretKey(file, undefined)).toRejectWithCode('KEY_INVALID');
     });
 
     it("throws KEY_INVALID when the stored public key is not the seed's", async () => {
-      const file = parseSecretKeyFile(editStruct(KEY, (s) => (s[100] = (s[100] as number) ^ 1)));
+      const file = parseSecretKeyFile(editStruct(KEY(), (s) => (s[100] = (s[100] as number) ^ 1)));
       await expect(unlockSecretKey(file, undefined)).toRejectWithCode('KEY_INVALID');
     });
 
     it('throws KEY_INVALID (or LIMIT_EXCEEDED) for scrypt limits nobody could use', () => {
-      const huge = editStruct(KEY, (s) => {
+      const huge = editStruct(KEY(), (s) => {
         s.set([0x53, 0x63], 2);
         s.fill(0xff, 38, 54);
       });
@@ -205,7 +213,7 @@ describe('generateKeyPair', () => {
 describe('parseKeyFile', () => {
   it('tells public from secret key files', () => {
     expect(parseKeyFile(PUB).kind).toBe('public');
-    expect(parseKeyFile(KEY).kind).toBe('secret');
+    expect(parseKeyFile(SOME_KEY).kind).toBe('secret');
   });
 
   it('throws KEY_INVALID for anything else', () => {

@@ -1,9 +1,10 @@
 /**
  * Files made by the real minisign 0.11: the research vectors in
  * ../shared/vectors/minisign (README and expected.json there), the
- * project's development keys in ../shared/keys, and our own fixtures in
- * test/fixtures/minisign (PROVENANCE.md). Everything parses, every decoded
- * field equals expected.json, every signature verifies with both
+ * project's development keys in ../shared/keys, our own public fixtures in
+ * test/fixtures/minisign (PROVENANCE.md), and keys and signatures minisign
+ * makes at test time by the commands written there. Everything parses, every
+ * decoded field equals expected.json, every signature verifies with both
  * verifiers, and our signatures are byte-identical to minisign's.
  */
 import { readFileSync } from 'node:fs';
@@ -15,7 +16,8 @@ import { parsePublicKey, parseSecretKeyFile, unlockSecretKey } from '../../src/s
 import { signFile } from '../../src/sign/sign.js';
 import { parseSignature } from '../../src/sign/signature-format.js';
 import { verifySignature } from '../../src/sign/verify.js';
-import { MINISIGN_FIXTURES, hex } from '../helpers/minisign.js';
+import { minisignEncryptedKey, minisignFixtures } from '../helpers/minisign-fixtures.js';
+import { MINISIGN_FIXTURES, hasMinisign, hex } from '../helpers/minisign.js';
 import { hasShared, sharedPath } from '../helpers/shared.js';
 
 const VERIFIERS = [
@@ -170,12 +172,30 @@ describe('our fixtures made with minisign (test/fixtures/minisign)', () => {
     );
     expect(r.trustedComment.fields['dist']).toEqual(['Acme-Demo']);
   });
+});
+
+describe.skipIf(!hasMinisign())('keys made by minisign now (the commands of PROVENANCE.md)', () => {
+  const read = (path: string): Uint8Array => new Uint8Array(readFileSync(path));
+
+  for (const opts of VERIFIERS) {
+    it(`its ED and legacy signatures verify (${opts.verifier.name})`, () => {
+      const made = minisignFixtures();
+      const pub = parsePublicKey(read(made.pub));
+      expect(pub.keyIdHex).toBe(made.keyId);
+      expect(verifySignature(read(made.message), read(made.messageSig), pub, opts).algorithm).toBe('ED');
+      expect(
+        verifySignature(read(made.message), read(made.legacySig), pub, { ...opts, allowLegacy: true }).algorithm,
+      ).toBe('Ed');
+    });
+  }
 
   it("our signatures with test-only.key are byte-identical to minisign's", async () => {
-    const key = await unlockSecretKey(parseSecretKeyFile(read('test-only.key')), undefined);
+    const made = minisignFixtures();
+    const key = await unlockSecretKey(parseSecretKeyFile(read(made.key)), undefined);
+    expect(key.keyIdHex).toBe(made.keyId);
     for (const [file, sigFile] of [
-      ['message.txt', 'message.txt.minisig'],
-      ['Acme-Demo-CVE-2099-0001.patch', 'Acme-Demo-CVE-2099-0001.patch.minisig'],
+      [made.message, made.messageSig],
+      [made.patch, made.patchSig],
     ] as const) {
       const original = parseSignature(read(sigFile));
       expect(signFile(read(file), key, original.trustedComment, original.untrustedComment).text).toBe(
@@ -188,8 +208,10 @@ describe('our fixtures made with minisign (test/fixtures/minisign)', () => {
   it.skipIf(SHARED_VECTORS)(
     'test-only-enc.key decrypts with its password (scrypt at 1 GiB: slow)',
     async () => {
-      const key = await unlockSecretKey(parseSecretKeyFile(read('test-only-enc.key')), 'test password, never use');
-      expect(key.keyIdHex).toBe('11C5F4363E34EBDE');
+      const made = minisignEncryptedKey();
+      const key = await unlockSecretKey(parseSecretKeyFile(read(made.key)), made.password);
+      expect(key.keyIdHex).toBe(made.keyId);
+      expect(key.key).toEqual(parsePublicKey(read(made.pub)).key);
     },
     120_000,
   );
