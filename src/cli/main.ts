@@ -32,6 +32,14 @@ function toCpansecError(err: unknown): CpansecError {
 }
 
 function defaultStreams(): Streams {
+  for (const stream of [process.stdout, process.stderr]) {
+    // A reader that went away (`cpansec-patch list | head`) is no reason to die with a stack
+    // trace, nor to stop half-way through a run that writes files: the output is dropped and the
+    // command finishes. Other stream errors stay fatal.
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    });
+  }
   return { stdout: process.stdout, stderr: process.stderr, env: process.env };
 }
 

@@ -207,3 +207,31 @@ describe('cpansec-patch apply --dir', () => {
     });
   });
 });
+
+describe('when the reader of stdout goes away (`cpansec-patch … | head`)', () => {
+  // `true` exits at once without reading, long before node has started: every write gets EPIPE.
+  const piped = (args: string[]): { code: number; stderr: string } => {
+    const quoted = [process.execPath, join(PROJECT_ROOT, 'bin', 'cpansec-patch.js'), ...args]
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const res = spawnSync('bash', ['-c', `${quoted} | true; exit "\${PIPESTATUS[0]}"`], { encoding: 'utf8' });
+    return { code: res.status ?? -1, stderr: res.stderr };
+  };
+
+  it('--help exits 0 without a stack trace', () => {
+    const run = piped(['upstream', 'status', '--help']);
+    expect(run.stderr).not.toMatch(/EPIPE|Error|at /);
+    expect(run.code).toBe(0);
+  });
+
+  it('a command that writes files still finishes its work, and exits with its own code', () => {
+    const tree = copyToTemp(DIST);
+    const gnu = copyToTemp(DIST, 'gnu');
+    expect(spawnSync('patch', ['-p1', '--batch', '-i', PATCH], { cwd: gnu }).status).toBe(0);
+    const run = piped(['apply', PATCH, '--dir', tree, '--json']);
+    expect(run.stderr).not.toMatch(/EPIPE|Error/);
+    expect(run.code).toBe(0);
+    expect(snapshotTree(tree)).toEqual(snapshotTree(gnu));
+    expect(piped(['apply', PATCH, '--dir', join(tree, 'missing')]).code).not.toBe(0);
+  });
+});
