@@ -60,6 +60,13 @@ export async function outputPath(
     const dir = origin.kind === 'file' ? dirname(origin.path) : cwd;
     out = join(dir, versioned ?? `${stem}+cpansec.${ext}`);
   }
+  const folder = dirname(out);
+  if ((await stat(folder).catch(() => undefined))?.isDirectory() !== true) {
+    throw new CpansecError('FILE_NOT_FOUND', `the output folder ${folder} does not exist`, {
+      hint: `create it first (mkdir -p ${folder}), or choose another --out`,
+      details: { output: out },
+    });
+  }
   const [a, b] = await Promise.all([realpath(origin.path).catch(() => origin.path), realpath(out).catch(() => out)]);
   if (a === b) {
     throw new CpansecError(

@@ -83,6 +83,22 @@ describe('cpansec-patch apply <tarball>', () => {
     expect(missing.json.error?.code).toBe('FILE_NOT_FOUND');
   });
 
+  it('names an output folder that does not exist, with the command to make it (exit 6)', () => {
+    const t = tarball();
+    for (const out of [join(t.dir, 'nowhere') + '/', join(t.dir, 'nowhere', 'x.tar.gz')]) {
+      const run = runCli(['apply', t.tarball, '--patch', PATCH, '--allow-unsigned', '--out', out, '--json'], {
+        env: t.env,
+      });
+      expect(run.code).toBe(6);
+      expect(run.json.error).toMatchObject({
+        code: 'FILE_NOT_FOUND',
+        message: `the output folder ${join(t.dir, 'nowhere')} does not exist`,
+      });
+      expect(run.json.error?.hint).toContain(`mkdir -p ${join(t.dir, 'nowhere')}`);
+    }
+    expect(existsSync(join(t.dir, 'nowhere'))).toBe(false);
+  });
+
   it('writes nothing when the output directory is not writable (READ_ONLY, exit 8)', () => {
     const t = tarball();
     const outDir = join(t.dir, 'ro');
