@@ -6,13 +6,12 @@
  * and `verify --repo` refuses it. Commands run as real processes (async, so
  * the server in this process keeps answering).
  */
-import { spawn } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { simpleGit } from 'simple-git';
 import { describe, expect, it } from 'vitest';
-import { BIN, runCli } from '../helpers/cli.js';
+import { runCli, runCliAsync } from '../helpers/cli.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
 import { tempDir } from '../helpers/tmp.js';
 import { patchText, serve } from '../repo/helpers.js';
@@ -22,22 +21,7 @@ const ENV = { CPANSEC_KEY_PASSWORD: '' };
 const EXAMPLE = join(PROJECT_ROOT, 'test', 'fixtures', 'example', 'Acme-Demo-CVE-2099-0001.patch');
 
 function cli(args: string[], cwd?: string): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: cwd ?? PROJECT_ROOT,
-      env: { ...process.env, NO_COLOR: '1', ...ENV },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const json = args.includes('--json') ? (JSON.parse(stdout) as CliRun['json']) : { ok: false, command: '' };
-      resolve({ code: code ?? -1, stdout, stderr, json });
-    });
-  });
+  return runCliAsync(args, { env: { ...process.env, ...ENV }, ...(cwd === undefined ? {} : { cwd }) });
 }
 
 function key(dir: string, name: string): string {

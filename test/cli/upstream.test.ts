@@ -5,33 +5,17 @@
  * a token never appears in stdout, stderr or --json output — not from
  * GitHub's answers, not from a URL with credentials; status and mail.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, runCli } from '../helpers/cli.js';
-import { PROJECT_ROOT, hasShared } from '../helpers/shared.js';
+import { runCli, runCliAsync } from '../helpers/cli.js';
+import { hasShared } from '../helpers/shared.js';
 import { tempDir } from '../helpers/tmp.js';
 import { PATCH_ID, TOKEN, makeUpstreamWorld } from '../helpers/upstream-world.js';
 import type { CliRun } from '../helpers/cli.js';
 
 function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: PROJECT_ROOT,
-      env: { ...env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const json = args.includes('--json') ? (JSON.parse(stdout) as CliRun['json']) : { ok: false, command: '' };
-      resolve({ code: code ?? -1, stdout, stderr, json });
-    });
-  });
+  return runCliAsync(args, { env });
 }
 
 describe('cpansec-patch upstream --help', () => {

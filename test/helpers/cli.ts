@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './shared.js';
 
@@ -37,4 +37,30 @@ export function runCli(
   let json: CliRun['json'] = { ok: false, command: '' };
   if (args.includes('--json')) json = JSON.parse(stdout) as CliRun['json'];
   return { code: res.status ?? -1, stdout, stderr: res.stderr ?? '', json };
+}
+
+/**
+ * runCli without blocking this process: for runs that talk to servers the test itself serves.
+ * `env` is the child's whole environment (NO_COLOR added).
+ */
+export function runCliAsync(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? PROJECT_ROOT,
+      env: { ...(options.env ?? process.env), NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const json = args.includes('--json') ? (JSON.parse(stdout) as CliRun['json']) : { ok: false, command: '' };
+      resolve({ code: code ?? -1, stdout, stderr, json });
+    });
+  });
 }
