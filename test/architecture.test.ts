@@ -1,6 +1,7 @@
 /**
  * The dependency rule of docs/architecture.md, checked on import lines:
  *   cli → api → adapters (files, tarball, tree, repo, upstream, net, sign) → core → errors
+ * (adapters may use files/, sign/ and net/, the shared ways to the disk and the network)
  * core/ and sign/ stay pure: no node: modules and no process.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -71,7 +72,8 @@ describe('architecture', () => {
           case 'api':
             return false;
           default:
-            if (ADAPTERS.includes(layer)) return !(target === 'core' || target === 'files' || target === 'sign');
+            if (ADAPTERS.includes(layer))
+              return !(target === 'core' || target === 'files' || target === 'sign' || target === 'net');
             return false;
         }
       });

@@ -10,6 +10,8 @@
  * to the loopback interface (a local mirror, the tests): cpanminus
  * CVE-2024-45321 was downloads over plain HTTP. Signatures, not transport,
  * are what we trust for patches; TLS and CHECKSUMS guard the tarball.
+ * An HTTPS proxy named by the environment (proxy.ts) carries the TLS
+ * connection, without seeing into it.
  */
 import { createWriteStream } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -18,7 +20,10 @@ import { isIP } from 'node:net';
 import { createHash } from 'node:crypto';
 import { CpansecError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
+import { proxyFor } from './proxy.js';
+import { getThroughProxy } from './via-proxy.js';
 import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 
 export interface HttpOptions {
   maxBytes: number;
@@ -75,21 +80,30 @@ function network(message: string, url: URL, cause?: unknown): CpansecError {
   });
 }
 
-function get(url: URL, options: HttpOptions): Promise<IncomingMessage> {
+/** What a GET answers, the same shape whether it went direct or through a proxy. */
+interface Answer {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+}
+
+function get(url: URL, options: HttpOptions): Promise<Answer> {
+  const headers: Record<string, string> = {
+    'user-agent': `cpansec-patch/${TOOL_VERSION}`,
+    'accept-encoding': 'identity',
+    ...(options.ifModifiedSince === undefined ? {} : { 'if-modified-since': options.ifModifiedSince }),
+  };
+  const proxy = proxyFor(url, process.env);
+  if (proxy !== undefined) return getThroughProxy(url, proxy, { headers, idleTimeoutMs: options.idleTimeoutMs });
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = send(url, {
-      method: 'GET',
-      headers: {
-        'user-agent': `cpansec-patch/${TOOL_VERSION}`,
-        'accept-encoding': 'identity',
-        ...(options.ifModifiedSince === undefined ? {} : { 'if-modified-since': options.ifModifiedSince }),
-      },
-    });
+    const req = send(url, { method: 'GET', headers });
     req.setTimeout(options.idleTimeoutMs, () =>
       req.destroy(network(`no answer from ${url.host} in ${options.idleTimeoutMs} ms`, url)),
     );
-    req.on('response', resolve);
+    req.on('response', (res: IncomingMessage) =>
+      resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: res }),
+    );
     req.on('error', (err) =>
       reject(err instanceof CpansecError ? err : network(`cannot fetch ${url.href}: ${err.message}`, url, err)),
     );
@@ -106,10 +120,10 @@ export async function fetchToFile(raw: string, dest: string, options: HttpOption
   const deadline = Date.now() + options.timeoutMs;
   for (let redirects = 0; ; redirects++) {
     const res = await get(url, options);
-    const status = res.statusCode ?? 0;
+    const status = res.statusCode;
     if ([301, 302, 303, 307, 308].includes(status)) {
-      res.resume();
-      const location = res.headers.location;
+      res.body.resume();
+      const location = header(res, 'location');
       if (location === undefined || redirects >= options.maxRedirects) {
         throw network(`too many redirects, or a redirect without a location, from ${url.href}`, url);
       }
@@ -121,54 +135,60 @@ export async function fetchToFile(raw: string, dest: string, options: HttpOption
       continue;
     }
     if (status === 304) {
-      res.resume();
+      res.body.resume();
       return { status: 'not-modified', url: url.href, size: 0, sha256: '' };
     }
     if (status === 404 || status === 410) {
-      res.resume();
+      res.body.resume();
       return { status: 'not-found', url: url.href, size: 0, sha256: '' };
     }
     if (status !== 200) {
-      res.resume();
+      res.body.resume();
       throw network(`${url.href} answered HTTP ${status}`, url);
     }
     return await receive(res, url, dest, options, deadline);
   }
 }
 
+function header(res: Answer, name: string): string | undefined {
+  const value = res.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 async function receive(
-  res: IncomingMessage,
+  res: Answer,
   url: URL,
   dest: string,
   options: HttpOptions,
   deadline: number,
 ): Promise<HttpResult> {
-  const lengthHeader = res.headers['content-length'];
+  const lengthHeader = header(res, 'content-length');
   const total = lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
   const tooBig = (): CpansecError =>
     new CpansecError('LIMIT_EXCEEDED', `${url.href} is larger than ${options.maxBytes} bytes`, {
       details: { url: url.href, limit: options.maxBytes },
     });
   if (total !== undefined && total > options.maxBytes) {
-    res.destroy();
+    res.body.destroy();
     throw tooBig();
   }
-  if (res.headers['content-encoding'] !== undefined && res.headers['content-encoding'] !== 'identity') {
-    res.destroy();
-    throw network(`${url.href} was sent with content encoding ${res.headers['content-encoding']}`, url);
+  const encoding = header(res, 'content-encoding');
+  if (encoding !== undefined && encoding !== 'identity') {
+    res.body.destroy();
+    throw network(`${url.href} was sent with content encoding ${encoding}`, url);
   }
   const hash = createHash('sha256');
   const out = createWriteStream(dest, { flags: 'wx', mode: 0o600 });
   let received = 0;
   const timer = setTimeout(
-    () => res.destroy(network(`downloading ${url.href} took longer than ${options.timeoutMs} ms`, url)),
+    () => res.body.destroy(network(`downloading ${url.href} took longer than ${options.timeoutMs} ms`, url)),
     Math.max(0, deadline - Date.now()),
   );
   try {
-    for await (const chunk of res as AsyncIterable<Buffer>) {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
       received += chunk.length;
       if (received > options.maxBytes) {
-        res.destroy();
+        res.body.destroy();
         throw tooBig();
       }
       hash.update(chunk);
@@ -188,7 +208,7 @@ async function receive(
   } finally {
     clearTimeout(timer);
   }
-  const lastModified = res.headers['last-modified'];
+  const lastModified = header(res, 'last-modified');
   return {
     status: 'ok',
     url: url.href,

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { DownloadHTTPError } from 'tuf-js/dist/error.js';
 import { CpansecError, wrapError } from '../errors.js';
 import { inspectInside } from '../files/safe-path.js';
+import { fetchWithProxy } from '../net/via-proxy.js';
 import type { Fetcher } from 'tuf-js';
 import type { RepoLimits } from './limits.js';
 
@@ -151,10 +152,10 @@ export function isLoopbackUrl(url: URL): boolean {
   return ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
 }
 
-/** HTTP(S) through node's fetch. http is accepted only for loopback hosts. */
+/** HTTP(S) through fetch (and the environment's HTTPS proxy). http is accepted only for loopback hosts. */
 export function httpSource(userAgent: string): Source {
   return async (url, signal) => {
-    const res = await fetch(url, { signal, redirect: 'error', headers: { 'user-agent': userAgent } });
+    const res = await fetchWithProxy(url, { signal, redirect: 'error', headers: { 'user-agent': userAgent } });
     if (res.status === 404 || res.status === 403) {
       await res.body?.cancel();
       throw new DownloadHTTPError(`HTTP ${res.status} for ${url}`, res.status);

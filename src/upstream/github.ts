@@ -15,6 +15,7 @@ import { Octokit, RequestError } from 'octokit';
 import { CpansecError } from '../errors.js';
 import { githubError, headerOf } from './github-errors.js';
 import { toPull, toRepo } from './github-model.js';
+import { fetchWithProxy } from '../net/via-proxy.js';
 import type { Redactor } from '../core/upstream/redact.js';
 import type { Failure, FailureContext, Headers } from './github-errors.js';
 import type { PullInfo, RepoInfo } from './github-model.js';
@@ -91,7 +92,7 @@ export class GitHubClient {
           counts.sent++;
           const timeout = AbortSignal.timeout(timeoutMs);
           const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-          return fetch(url, { ...init, signal });
+          return fetchWithProxy(url, { ...init, signal });
         },
       },
       throttle: {

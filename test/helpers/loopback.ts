@@ -4,8 +4,7 @@
  * closed when the current test finishes.
  */
 import { onTestFinished } from 'vitest';
-import type { Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 
 export interface Listening {
   /** `http://127.0.0.1:<port>` without a trailing slash. */
