@@ -24,9 +24,12 @@ npm run build >/dev/null
 failed=()
 for major in "${majors[@]}"; do
   [[ $major =~ ^[0-9]+$ ]] || { echo "node-versions: not a Node major: $major" >&2; exit 2; }
-  # npm lists every matching version (semver order) for a range: take the newest.
+  # npm lists every version the range matches, not in semver order: take the highest.
   version=$(npm view "$pkg@$major" version --json |
-    node -e 'const v = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log([].concat(v).at(-1) ?? "")')
+    node -e 'const key = (v) => v.split(".").map(Number);
+      const all = [].concat(JSON.parse(require("fs").readFileSync(0, "utf8")));
+      all.sort((a, b) => { const [x, y] = [key(a), key(b)]; return x[0] - y[0] || x[1] - y[1] || x[2] - y[2]; });
+      console.log(all.at(-1) ?? "")')
   [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "node-versions: no $pkg for Node $major" >&2; exit 2; }
   dir=.cache/node/$version
   if [ ! -x "$dir/package/bin/node" ]; then
