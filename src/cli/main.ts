@@ -84,6 +84,7 @@ export async function main(argv: readonly string[], streams: Streams = defaultSt
 Every command accepts --json (one JSON document on stdout) and --help.
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 invalid input, 4 signature or trust failure,
 5 patch does not apply, 6 not found, 7 unsafe input refused, 8 environment (I/O, network).
+Network: https_proxy/HTTPS_PROXY and NO_PROXY are honoured, as curl and git honour them.
 
 Examples:
   $ cpansec-patch show patches/patches/HTTP-Daemon/HTTP-Daemon-CVE-2026-8450.patch

@@ -60,19 +60,21 @@ export function makeTestPki(): TestPki {
   };
 }
 
+/** Two sockets piped into each other; either one failing closes both. */
+function splice(a: Socket, b: Socket): void {
+  a.pipe(b).pipe(a);
+  const drop = (): void => {
+    a.destroy();
+    b.destroy();
+  };
+  a.on('error', drop);
+  b.on('error', drop);
+}
+
 /** Terminates TLS with `tls` and pipes the plain bytes to the HTTP server at `backend` (an origin). */
 export async function startTlsFront(backend: string, tls: { key: Buffer; cert: Buffer }): Promise<number> {
   const port = Number(new URL(backend).port);
-  const server = createTlsServer(tls, (socket) => {
-    const upstream = connect(port, '127.0.0.1');
-    socket.pipe(upstream).pipe(socket);
-    const drop = (): void => {
-      socket.destroy();
-      upstream.destroy();
-    };
-    socket.on('error', drop);
-    upstream.on('error', drop);
-  });
+  const server = createTlsServer(tls, (socket) => splice(socket, connect(port, '127.0.0.1')));
   return Number(new URL((await listenOnLoopback(server)).origin).port);
 }
 
@@ -108,14 +110,9 @@ export async function startConnectProxy(options: { credentials?: string } = {}):
     const upstream = connect(port, '127.0.0.1', () => {
       socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0) upstream.write(head);
-      socket.pipe(upstream).pipe(socket);
+      splice(socket, upstream);
     });
-    const drop = (): void => {
-      socket.destroy();
-      upstream.destroy();
-    };
-    socket.on('error', drop);
-    upstream.on('error', drop);
+    upstream.on('error', () => socket.destroy());
   });
   state.url = (await listenOnLoopback(server)).origin;
   return state;
