@@ -40,7 +40,11 @@ function defaultPort(url: URL): string {
 
 /** True when a `no_proxy` list exempts `target`. */
 export function bypassesProxy(target: URL, noProxy: string): boolean {
-  const host = target.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  // www.cpan.org. (fully qualified, trailing dot) is www.cpan.org.
+  const host = target.hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
   const port = defaultPort(target);
   for (const raw of noProxy.split(/[\s,]+/)) {
     let entry = raw.trim().toLowerCase();
@@ -60,7 +64,7 @@ export function bypassesProxy(target: URL, noProxy: string): boolean {
     }
     if (entryPort !== undefined && entryPort !== port) continue;
     entry = entry.replace(/^\*?\./, '');
-    if (host === entry || host.endsWith(`.${entry}`)) return true;
+    if (entry !== '' && (host === entry || host.endsWith(`.${entry}`))) return true;
   }
   return false;
 }
