@@ -38,6 +38,17 @@ async function setup(options: { password?: string } = {}): Promise<Setup> {
   return { dir, patch, key: `${out}.key`, pub: `${out}.pub` };
 }
 
+/**
+ * Writes `content` as s.patch with a valid signature by s.key whose trusted comment names
+ * the example's file and Patch-Id and the distribution `dist`, whatever the content says.
+ */
+async function signAs(s: Setup, content: Uint8Array, dist: string): Promise<void> {
+  const key = await unlockSecretKey(parseSecretKeyFile(readFileSync(s.key)), undefined);
+  const tc = formatPatchTrustedComment({ timestamp: 1, file: NAME, patchId: 'Acme-Demo-CVE-2099-0001', dist });
+  writeFileSync(s.patch, content);
+  writeFileSync(`${s.patch}.minisig`, signFile(content, key, tc).text);
+}
+
 describe('signPatch', () => {
   it('writes <patch>.minisig binding the file name, Patch-Id and Distribution', async () => {
     const s = await setup();
@@ -247,33 +258,16 @@ describe('verifyPatch', () => {
 
     it('a signed trusted comment naming another dist than the header: SIGNATURE_MISMATCH', async () => {
       const s = await setup();
-      const key = await unlockSecretKey(parseSecretKeyFile(readFileSync(s.key)), undefined);
-      const tc = formatPatchTrustedComment({
-        timestamp: 1,
-        file: NAME,
-        patchId: 'Acme-Demo-CVE-2099-0001',
-        dist: 'Acme-Other',
-      });
-      writeFileSync(`${s.patch}.minisig`, signFile(new Uint8Array(readFileSync(s.patch)), key, tc).text);
+      await signAs(s, new Uint8Array(readFileSync(s.patch)), 'Acme-Other');
       await expect(verifyPatch({ patch: s.patch, key: s.pub })).toRejectWithCode('SIGNATURE_MISMATCH');
     });
 
     it('a validly signed file that is not a patch: PATCH_PARSE; one without Patch-Id: HEADER_INVALID', async () => {
       const s = await setup();
-      const key = await unlockSecretKey(parseSecretKeyFile(readFileSync(s.key)), undefined);
-      const tc = formatPatchTrustedComment({
-        timestamp: 1,
-        file: NAME,
-        patchId: 'Acme-Demo-CVE-2099-0001',
-        dist: 'Acme-Demo',
-      });
-      const signWith = (content: string): void => {
-        writeFileSync(s.patch, content);
-        writeFileSync(`${s.patch}.minisig`, signFile(new TextEncoder().encode(content), key, tc).text);
-      };
-      signWith('just text, no diff\n');
+      const signWith = (content: string): Promise<void> => signAs(s, new TextEncoder().encode(content), 'Acme-Demo');
+      await signWith('just text, no diff\n');
       await expect(verifyPatch({ patch: s.patch, key: s.pub })).toRejectWithCode('PATCH_PARSE');
-      signWith(readFileSync(EXAMPLE, 'utf8').replace(/^Patch-Id: .*\n/m, ''));
+      await signWith(readFileSync(EXAMPLE, 'utf8').replace(/^Patch-Id: .*\n/m, ''));
       await expect(verifyPatch({ patch: s.patch, key: s.pub })).toRejectWithCode('HEADER_INVALID');
     });
 

@@ -90,16 +90,19 @@ describe('cpansec-patch repo and pull', () => {
         join(kept, `Foo-Bar-CVE-2099-1001.patch${suffix}`),
       );
     }
-    const verifyKept = await cli([
-      'verify',
-      join(kept, 'Foo-Bar-CVE-2099-1001.patch'),
-      '--repo',
-      repo,
-      '--cache',
-      join(work, 'cache-v'),
-      ...trust,
-      '--json',
-    ]);
+    // The same kept copy is verified against the repository before and after the revocation.
+    const verifyKeptCopy = (): Promise<CliRun> =>
+      cli([
+        'verify',
+        join(kept, 'Foo-Bar-CVE-2099-1001.patch'),
+        '--repo',
+        repo,
+        '--cache',
+        join(work, 'cache-v'),
+        ...trust,
+        '--json',
+      ]);
+    const verifyKept = await verifyKeptCopy();
     expect(verifyKept.code, verifyKept.stdout).toBe(0);
     expect(verifyKept.json.result).toMatchObject({ repository: { listed: true } });
 
@@ -119,16 +122,7 @@ describe('cpansec-patch repo and pull', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/revoked Foo-Bar-CVE-2099-1001 \(\d{4}-\d{2}-\d{2}\): breaks t\/basic\.t/);
 
-    const revoked = await cli([
-      'verify',
-      join(kept, 'Foo-Bar-CVE-2099-1001.patch'),
-      '--repo',
-      repo,
-      '--cache',
-      join(work, 'cache-v'),
-      ...trust,
-      '--json',
-    ]);
+    const revoked = await verifyKeptCopy();
     expect(revoked.code).toBe(4);
     expect(revoked.json.error).toMatchObject({ code: 'PATCH_REVOKED' });
 

@@ -24,19 +24,28 @@ import type { TestRepo } from './helpers.js';
 const dirSource = (dir: string) => ({ kind: 'dir' as const, dir, display: dir });
 const rootOf = (repo: TestRepo): Uint8Array => readFileSync(join(repo.dir, 'metadata', '1.root.json'));
 
+/** Adds a third patch, then publishes with a crash after `renames` metadata renames (IO). */
+async function addThirdPatchAndCrash(repo: TestRepo, renames: number): Promise<void> {
+  await addPatch({
+    dir: repo.dir,
+    patch: writePatch('Foo-Bar', 'Foo-Bar-CVE-2099-1003', 3),
+    key: repo.publisherKey,
+    now: NOW,
+  });
+  await expect(
+    publishRepository(await loadRepoState(repo.dir), {
+      signers: [repo.publisher],
+      now: NOW,
+      crashAfterRenames: renames,
+    }),
+  ).rejects.toMatchObject({ code: 'IO' });
+}
+
 describe('publishRepository', () => {
   describe('when it crashes half-way (non-consistent repository)', () => {
     it('leaves a journal that repo verify reports and the next command rolls forward', async () => {
       const repo = await makeRepo();
-      await addPatch({
-        dir: repo.dir,
-        patch: writePatch('Foo-Bar', 'Foo-Bar-CVE-2099-1003', 3),
-        key: repo.publisherKey,
-        now: NOW,
-      });
-      await expect(
-        publishRepository(await loadRepoState(repo.dir), { signers: [repo.publisher], now: NOW, crashAfterRenames: 1 }),
-      ).rejects.toMatchObject({ code: 'IO' });
+      await addThirdPatchAndCrash(repo, 1);
       const report = await verifyRepository({ source: dirSource(repo.dir) });
       expect(report.ok).toBe(false);
       expect(await recoverPublish(repo.dir)).toBe(true);
@@ -51,15 +60,7 @@ describe('publishRepository', () => {
       const repo = await makeRepo({ consistent: true });
       const cache = join(tempDir(), 'c');
       const first = await pullRepository({ source: dirSource(repo.dir), cacheDir: cache, trustRoot: rootOf(repo) });
-      await addPatch({
-        dir: repo.dir,
-        patch: writePatch('Foo-Bar', 'Foo-Bar-CVE-2099-1003', 3),
-        key: repo.publisherKey,
-        now: NOW,
-      });
-      await expect(
-        publishRepository(await loadRepoState(repo.dir), { signers: [repo.publisher], now: NOW, crashAfterRenames: 2 }),
-      ).rejects.toMatchObject({ code: 'IO' });
+      await addThirdPatchAndCrash(repo, 2);
       const again = await pullRepository({ source: dirSource(repo.dir), cacheDir: cache, trustRoot: rootOf(repo) });
       expect(again.changed).toBe(false);
       expect(again.versions).toEqual(first.versions);
